@@ -1,0 +1,319 @@
+"""The hotel profile (hotel.yml): typed, validated, and the hours logic that depends only on it.
+
+The profile holds facts (names, hours, rates, policies); guest-facing sentences live in domain/. It is loaded
+once per path, on first use, never at import time. An invalid profile raises ConfigError naming the field and
+the problem, and both servers refuse to start with it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, root_validator, validator
+
+from actions.errors import ConfigError
+
+DEFAULT_PROFILE = Path(__file__).resolve().parent.parent / "hotel.yml"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+FACILITIES = ("reception", "breakfast", "restaurant", "bar", "pool", "gym", "spa", "room_service")
+ROOM_TYPES = ("double", "twin", "superior_king", "family", "junior_suite")
+LANGUAGES = ("es", "en")
+
+
+def _hhmm(value: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not an HH:MM time") from None
+
+
+class Strict(BaseModel):
+    """Base model: unknown fields are errors, so a typo in hotel.yml is reported instead of ignored."""
+
+    class Config:
+        extra = "forbid"
+        allow_mutation = False
+
+
+class Localized(Strict):
+    """A text in both languages of the assistant."""
+
+    es: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def in_(self, language: str) -> str:
+        """The text in ``language`` (Spanish for anything else)."""
+        return self.en if language == "en" else self.es
+
+
+class Directions(Strict):
+    eze: Localized
+    aep: Localized
+    subway: Localized
+
+
+class Identity(Strict):
+    name: str = Field(min_length=1)
+    address: str = Field(min_length=1)
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    timezone: str
+    phone: str
+    whatsapp: str
+    email: str
+    currency: str = Field(regex=r"^[A-Z]{3}$")
+    directions: Directions
+
+    @validator("timezone")
+    def _known_zone(cls, value: str) -> str:  # noqa: N805 - pydantic validators take the class
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+
+class LateOption(Strict):
+    until: str
+    percent_of_nightly_rate: int = Field(gt=0, le=100)
+    _check = validator("until", allow_reuse=True)(lambda v: _hhmm(v) and v)
+
+
+class EarlyOption(Strict):
+    from_: str = Field(alias="from")
+    percent_of_nightly_rate: int = Field(gt=0, le=100)
+    _check = validator("from_", allow_reuse=True)(lambda v: _hhmm(v) and v)
+
+
+class LateCheckout(Strict):
+    approval: Literal["instant", "staff"] = "instant"
+    options: list[LateOption] = Field(min_items=1)
+
+
+class EarlyCheckin(Strict):
+    options: list[EarlyOption] = Field(min_items=1)
+
+
+class Cancellation(Strict):
+    free_until_hours_before_arrival: int = Field(ge=0)
+    late_penalty: Literal["first_night"]
+
+
+class Policies(Strict):
+    checkin_from: str
+    checkout_until: str
+    late_checkout: LateCheckout
+    early_checkin: EarlyCheckin
+    cancellation: Cancellation
+    payment_methods: Localized
+    cheques_accepted: bool
+    _check = validator("checkin_from", "checkout_until", allow_reuse=True)(lambda v: _hhmm(v) and v)
+
+
+class Span(Strict):
+    """Opening span on some weekdays; a close at or before the open runs past midnight."""
+
+    days: list[Weekday] = Field(min_items=1)
+    open: str
+    close: str
+    _check = validator("open", "close", allow_reuse=True)(lambda v: _hhmm(v) and v)
+
+
+class Season(Strict):
+    """An inclusive month-day range (MM-DD) during which a facility is closed, e.g. 05-01 to 09-30."""
+
+    from_: str = Field(alias="from", regex=r"^\d\d-\d\d$")
+    to: str = Field(regex=r"^\d\d-\d\d$")
+
+    @validator("from_", "to")
+    def _real_day(cls, value: str) -> str:  # noqa: N805
+        month, day = (int(part) for part in value.split("-"))
+        try:
+            date(2024, month, day)  # a leap year accepts 02-29
+        except ValueError:
+            raise ValueError(f"{value!r} is not a month-day") from None
+        return value
+
+    def contains(self, day: date) -> bool:
+        """Whether ``day`` falls in the season (ranges may wrap over New Year)."""
+        key = day.strftime("%m-%d")
+        if self.from_ <= self.to:
+            return self.from_ <= key <= self.to
+        return key >= self.from_ or key <= self.to
+
+
+class Facility(Strict):
+    name: Localized
+    always_open: bool = False
+    outdoor: bool = False
+    hours: list[Span] = []
+    closed_seasons: list[Season] = []
+
+    @root_validator(skip_on_failure=True)
+    def _hours_or_always(cls, values: dict) -> dict:  # noqa: N805
+        if not values["always_open"] and not values["hours"]:
+            raise ValueError("needs `hours` or `always_open: true`")
+        return values
+
+
+class RoomType(Strict):
+    name: Localized
+    max_guests: int = Field(ge=1, le=12)
+    rate: float = Field(gt=0)
+    rooms: list[int] = Field(min_items=1)
+    photos: list[str] = Field(min_items=1)
+
+
+class Faq(Strict):
+    wifi: dict
+    parking: dict
+    pets: dict
+    breakfast_included: bool
+    airport_transfer: dict
+    smoking: dict
+    luggage_storage: dict
+    accessibility: dict
+
+
+class Reviews(Strict):
+    platforms: dict[Literal["google", "tripadvisor", "booking"], str]
+    low_rating_max: int = Field(ge=1, le=5)
+    gating: Literal[False]
+    points_for_public_reviews: Literal[False]
+
+
+class Loyalty(Strict):
+    points: dict[Literal["feedback_survey", "qr_checkin", "stay_completed", "late_checkout_purchased"], int]
+    daily_cap: int = Field(gt=0)
+    levels: dict[str, int]
+    badges: dict[str, dict]
+    rewards: dict[str, dict]
+
+
+class HotelProfile(Strict):
+    """The whole hotel.yml."""
+
+    hotel: Identity
+    policies: Policies
+    facilities: dict[str, Facility]
+    room_types: dict[str, RoomType]
+    facade_photo: str
+    photos_dir: str = "media/photos"
+    faq: Faq
+    reviews: Reviews
+    loyalty: Loyalty
+
+    @validator("facilities")
+    def _all_facilities(cls, value: dict[str, Facility]) -> dict[str, Facility]:  # noqa: N805
+        missing = sorted(set(FACILITIES) - set(value))
+        unknown = sorted(set(value) - set(FACILITIES))
+        if missing or unknown:
+            raise ValueError(
+                f"facility codes must be exactly {', '.join(FACILITIES)} (missing {missing}, unknown {unknown})"
+            )
+        return value
+
+    @validator("room_types")
+    def _room_types(cls, value: dict[str, RoomType]) -> dict[str, RoomType]:  # noqa: N805
+        unknown = sorted(set(value) - set(ROOM_TYPES))
+        if unknown or not value:
+            raise ValueError(f"room type codes must be among {', '.join(ROOM_TYPES)} (unknown {unknown})")
+        seen: set[int] = set()
+        for code, room_type in value.items():
+            twice = seen.intersection(room_type.rooms)
+            if twice:
+                raise ValueError(f"{code}: room(s) {sorted(twice)} belong to another type too")
+            seen.update(room_type.rooms)
+        return value
+
+    @property
+    def timezone(self) -> str:
+        """IANA name of the hotel's time zone."""
+        return self.hotel.timezone
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The hotel's time zone; every hour the assistant states is local to it."""
+        return ZoneInfo(self.hotel.timezone)
+
+    def cancellation_deadline(self, check_in: date) -> datetime:
+        """Last instant of free cancellation: N hours before the check-in hour of the arrival day, hotel time."""
+        arrival = datetime.combine(check_in, _hhmm(self.policies.checkin_from), self.tz)
+        return arrival - timedelta(hours=self.policies.cancellation.free_until_hours_before_arrival)
+
+    def photo_dir(self, path: Path) -> Path:
+        """Folder of the photos, relative to the profile file ``path``."""
+        return (path.parent / self.photos_dir).resolve()
+
+    def photo_names(self) -> list[str]:
+        """Every photo file the profile refers to."""
+        return [self.facade_photo] + [name for room in self.room_types.values() for name in room.photos]
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"] if part != "__root__")
+        lines.append(f"{where}: {item['msg']}")
+    return "; ".join(lines)
+
+
+def profile_path() -> Path:
+    """The profile in use: HOTEL_PROFILE, or the embedded demo hotel."""
+    return Path(os.environ.get("HOTEL_PROFILE") or DEFAULT_PROFILE)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: Path) -> HotelProfile:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"hotel profile {path}: cannot be read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"hotel profile {path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"hotel profile {path}: expected a mapping at the top level")
+    try:
+        profile = HotelProfile.parse_obj(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"hotel profile {path}: {_describe(exc)}") from None
+    photo_dir = profile.photo_dir(path)
+    missing = [name for name in profile.photo_names() if not (photo_dir / name).is_file()]
+    if missing:
+        raise ConfigError(f"hotel profile {path}: photos_dir: not found in {photo_dir}: {', '.join(missing)}")
+    return profile
+
+
+def load_profile(path: Path | str | None = None) -> HotelProfile:
+    """Load and validate a profile (cached per path).
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or a field is invalid; the message names the field.
+    """
+    return _load(Path(path) if path else profile_path())
+
+
+def week_spans(facility: Facility, day: date) -> list[tuple[datetime, datetime]]:
+    """Opening intervals (naive local datetimes) that start on ``day``; spans past midnight end the next day."""
+    if facility.always_open:
+        start = datetime.combine(day, time())
+        return [(start, start + timedelta(days=1))]
+    if any(season.contains(day) for season in facility.closed_seasons):
+        return []
+    weekday = WEEKDAYS[day.weekday()]
+    spans = []
+    for span in facility.hours:
+        if weekday in span.days:
+            opens = datetime.combine(day, _hhmm(span.open))
+            closes = datetime.combine(day, _hhmm(span.close))
+            if closes <= opens:
+                closes += timedelta(days=1)
+            spans.append((opens, closes))
+    return sorted(spans)

@@ -1,0 +1,63 @@
+"""Action-server extensions through rasa-sdk's ``attach_sanic_app_extensions`` hook.
+
+Start-up validates settings and the hotel profile (an invalid one stops the server with a message naming the
+field), opens the services, and serves the shipped photos under /media/photos/.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import pluggy
+from sanic import Sanic, response
+from sanic.exceptions import SanicException
+from sanic.request import Request
+
+from actions import services
+from actions.admin import api as admin_api
+from actions.errors import ConfigError
+from actions.profile import load_profile, profile_path
+from actions.settings import get_settings
+
+hookimpl = pluggy.HookimplMarker("rasa_sdk")
+logger = logging.getLogger(__name__)
+
+
+@hookimpl
+def attach_sanic_app_extensions(app: Sanic) -> None:
+    """Adds conserje's listeners and routes to the rasa-sdk Sanic app."""
+    try:
+        get_settings()
+        profile = load_profile()
+    except ConfigError as exc:
+        # Printed, not raised: the message must reach the operator without a traceback around it.
+        print(f"conserje: cannot start the action server: {exc}", file=sys.stderr)
+        sys.exit(2)
+    photo_dir = profile.photo_dir(profile_path())
+
+    @app.before_server_start
+    async def _open(_app: Sanic, _loop: Any) -> None:
+        running = services.start(profile=profile)
+        await running.pms.start()
+
+    @app.after_server_stop
+    async def _close(_app: Sanic, _loop: Any) -> None:
+        await services.stop()
+
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+
+    @app.exception(SanicException)
+    async def http_error(_request: Request, exc: SanicException) -> response.HTTPResponse:
+        # rasa-sdk's catch-all turns every exception (even a 404) into a 500 echoing the request body.
+        status = int(getattr(exc, "status_code", 500) or 500)
+        code = "not_found" if status == 404 else "bad_request" if status < 500 else "server_error"
+        return response.json({"error": {"code": code, "message": str(exc) or code}}, status=status)
+
+    app.static("/media/photos", str(photo_dir), name="conserje_photos")
+    admin_api.attach(app)
+
+    @app.get("/ready")
+    async def ready(_request: Request) -> response.HTTPResponse:
+        return response.json({"status": "ok", "hotel": profile.hotel.name})

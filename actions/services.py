@@ -1,0 +1,75 @@
+"""The services the actions call, created once per action-server process with the app and closed with it.
+
+Actions are instantiated by rasa-sdk without arguments, so they reach their services through ``services()``;
+``start()`` and ``stop()`` are called by the action server's start-up and shutdown listeners (and by tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from actions.errors import ConfigError
+from actions.pms.factory import create_pms
+from actions.pms.port import PMS
+from actions.profile import HotelProfile, load_profile
+from actions.settings import Settings, get_settings
+from actions.store.db import Database
+
+
+@dataclass
+class Services:
+    """Everything an action may need: configuration, the hotel profile, our database and the PMS."""
+
+    settings: Settings
+    profile: HotelProfile
+    db: Database
+    pms: PMS
+    redis: Any = None  # redis.asyncio client when REDIS_URL is set
+
+    def photo_url(self, name: str) -> str:
+        """Public URL of a shipped photo, served by the action server under /media/photos/."""
+        return f"{self.settings.public_base_url}/media/photos/{name}"
+
+
+_current: Services | None = None
+
+
+def start(settings: Settings | None = None, profile: HotelProfile | None = None) -> Services:
+    """Validates configuration and the profile, and opens the services (no connection is made yet).
+
+    Raises:
+        ConfigError: invalid settings or hotel profile.
+    """
+    global _current
+    settings = settings or get_settings()
+    profile = profile or load_profile()
+    db = Database(settings)
+    redis = aioredis.from_url(settings.redis_url, socket_timeout=2) if settings.redis_url else None
+    pms = create_pms(settings, db, profile, redis)
+    _current = Services(settings=settings, profile=profile, db=db, pms=pms, redis=redis)
+    return _current
+
+
+async def stop() -> None:
+    """Closes what ``start`` opened."""
+    global _current
+    if _current is not None:
+        await _current.pms.close()
+        if _current.redis is not None:
+            await _current.redis.close()
+        await _current.db.close()
+        _current = None
+
+
+def services() -> Services:
+    """The running services.
+
+    Raises:
+        ConfigError: called before ``start()``.
+    """
+    if _current is None:
+        raise ConfigError("services not started: the action server's start-up listener has not run")
+    return _current

@@ -1,0 +1,1 @@
+"""Our own SQL tables (handoff requests, ...) and the asyncio engine that reaches them; schema by Alembic."""

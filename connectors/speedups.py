@@ -1,0 +1,98 @@
+"""Performance fixes for the running Rasa 3.6 server, installed by our tracker store and REST channel.
+
+Rasa validates every action-server reply with `jsonschema.validate(result, spec)`, which re-checks the spec against
+its meta-schema and builds a new validator on every call: about 100 ms of CPU per action on this machine, 40 % of
+the Rasa process under load (measured with py-spy, see README "Performance"). Here the validator is built once;
+replies are validated exactly as before, with the same error.
+
+Rasa also looks up every stored event's class with `Event.resolve_by_type`, which walks the whole Event class tree
+(`all_subclasses`, with `inspect.isabstract` on each class) for every event of every tracker it loads: ~4 % of the
+process under load. Here the first-match table is kept and rebuilt whenever a new Event subclass is defined; a name
+the table does not know falls back to Rasa's own method, so defaults, "topic" and errors are unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import ValidationError
+from jsonschema.validators import validator_for
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+
+_INSTALLED = "_conserje_cached_validator"
+
+
+def install() -> None:
+    """Installs every speedup below (idempotent)."""
+    _install_validator()
+    _install_event_resolver()
+
+
+def _install_validator() -> None:
+    """Replaces RemoteAction._validate_action_result with a cached-validator version."""
+    if getattr(RemoteAction, _INSTALLED, False):
+        return
+    spec = RemoteAction.action_response_format_spec()
+    validator_class: Any = validator_for(spec)
+    validator_class.check_schema(spec)
+    validator = validator_class(spec)
+
+    def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        try:
+            validator.validate(result)
+        except ValidationError as error:
+            error.message += (
+                ". Failed to validate Action server response from API, make sure your response from the Action "
+                f"endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+            )
+            raise
+        return True
+
+    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+    setattr(RemoteAction, _INSTALLED, True)
+
+
+class _EventTypes:
+    """type_name -> first class in `all_subclasses(Event)` order, invalidated whenever an Event subclass is created."""
+
+    generation = 0
+    built_for = -1
+    by_name: dict[str, type[Event]] = {}
+
+    @classmethod
+    def lookup(cls, type_name: str) -> type[Event] | None:
+        if cls.built_for != cls.generation:
+            generation = cls.generation
+            table: dict[str, type[Event]] = {}
+            for subclass in all_subclasses(Event):
+                table.setdefault(subclass.type_name, subclass)
+            cls.by_name, cls.built_for = table, generation
+        return cls.by_name.get(type_name)
+
+
+def _install_event_resolver() -> None:
+    """Replaces Event.resolve_by_type with a table lookup that returns the same class."""
+    if getattr(Event, _INSTALLED, False):
+        return
+    original = Event.resolve_by_type
+    previous_hook = Event.__dict__.get("__init_subclass__")
+
+    def init_subclass(subclass: type[Event], **kwargs: Any) -> None:
+        _EventTypes.generation += 1  # any new class anywhere under Event invalidates the table
+        if previous_hook is not None:
+            previous_hook.__func__(subclass, **kwargs)
+        else:
+            super(Event, subclass).__init_subclass__(**kwargs)
+
+    def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
+        found = _EventTypes.lookup(type_name)
+        if found is not None:
+            return found
+        return original(type_name, default)  # unknown name: Rasa's own "topic" / default / ValueError handling
+
+    Event.__init_subclass__ = classmethod(init_subclass)  # type: ignore[assignment,method-assign]
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign,assignment]
+    setattr(Event, _INSTALLED, True)

@@ -1,0 +1,100 @@
+"""Rasa-server stores configured from the same environment as the action server (actions/settings.py).
+
+endpoints.yml names these classes, so `rasa run`, `rasa shell` and `rasa interactive` all use the same database
+and locks without extra flags: DATABASE_URL (SQLite under var/ by default, or PostgreSQL) and REDIS_URL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from actions.settings import get_settings
+from connectors import speedups
+
+
+class DatabaseUrlTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store on DATABASE_URL: conversations survive a restart."""
+
+    engine: Engine
+
+    def __init__(self, domain: Domain | None = None, host: str | None = None, **kwargs: Any) -> None:
+        """Connects Rasa's SQLTrackerStore to the configured database (``host`` from endpoints.yml is unused)."""
+        speedups.install()
+        url = get_settings().sync_database_url()
+        if url.get_backend_name() == "sqlite":
+            Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
+            super().__init__(domain=domain, dialect="sqlite", db=url.database, **kwargs)
+            plain_engine = self.engine
+            plain_engine.dispose()
+            # SQLAlchemy 1.4 opens a new SQLite connection for every session of a file database (NullPool): connect,
+            # pragmas and close were ~12 % of the process under load. Keep a few connections open instead. Rasa
+            # uses one session at a time, each checked out and returned by one coroutine.
+            self.engine = create_engine(
+                plain_engine.url, poolclass=QueuePool, connect_args={"check_same_thread": False}
+            )
+            # WAL lets the action server write while Rasa reads, and makes each commit far cheaper.
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.sessionmaker = sessionmaker(bind=self.engine)
+            return
+        super().__init__(
+            domain=domain,
+            dialect="postgresql",
+            host=url.host,
+            port=url.port,
+            db=url.database,
+            username=url.username,
+            password=url.password,
+            **kwargs,
+        )
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class RedisUrlLockStore(LockStore):
+    """RedisLockStore when REDIS_URL is set, the in-memory lock store otherwise."""
+
+    def __init__(self, endpoint_config: EndpointConfig | None = None) -> None:
+        """Picks the backend from REDIS_URL (redis://[user:password@]host[:port][/db])."""
+        redis_url = get_settings().redis_url
+        self.backend: LockStore
+        if redis_url:
+            url = make_url(redis_url)
+            self.backend = RedisLockStore(
+                host=url.host or "localhost",
+                port=url.port or 6379,
+                db=int(url.database or 1),
+                username=url.username,
+                password=url.password,
+                use_ssl=url.drivername == "rediss",
+                key_prefix="conserje",
+            )
+        else:
+            self.backend = InMemoryLockStore()
+
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
+        """Delegates to the backend."""
+        return self.backend.get_lock(conversation_id)
+
+    def delete_lock(self, conversation_id: str) -> None:
+        """Delegates to the backend."""
+        self.backend.delete_lock(conversation_id)
+
+    def save_lock(self, lock: TicketLock) -> None:
+        """Delegates to the backend."""
+        self.backend.save_lock(lock)

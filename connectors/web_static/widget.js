@@ -1,0 +1,139 @@
+/* Conserje web chat widget: talks to Rasa's socket.io channel (user_uttered / bot_uttered).
+ * The socket.io session id is kept in localStorage and sent in session_request, so a reload continues the
+ * same conversation; the last messages are kept there too, to show them again. The page's own labels follow
+ * navigator.language; the assistant answers in the guest's language by itself. */
+(function () {
+  "use strict";
+
+  var LABELS = {
+    es: { subtitle: "Tu conserje virtual", connecting: "Conectando…", online: "En línea",
+          offline: "Sin conexión", placeholder: "Escribí tu mensaje…", send: "Enviar", typing: "Escribiendo…" },
+    en: { subtitle: "Your virtual concierge", connecting: "Connecting…", online: "Online",
+          offline: "Offline", placeholder: "Type your message…", send: "Send", typing: "Typing…" }
+  };
+  var SESSION_KEY = "conserje.session_id";
+  var HISTORY_KEY = "conserje.history";
+  var HISTORY_MAX = 60;
+  var lang = /^en\b/i.test(navigator.language || "") ? "en" : "es";
+  var text = LABELS[lang];
+
+  var log = document.getElementById("cj-log");
+  var form = document.getElementById("cj-form");
+  var input = document.getElementById("cj-input");
+  var sendButton = document.getElementById("cj-send");
+  var status = document.getElementById("cj-status");
+  var sessionId = null;
+  var typing = null;
+
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-label]").forEach(function (el) { el.textContent = text[el.dataset.label]; });
+  input.placeholder = text.placeholder;
+
+  function history() {
+    try { return JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]"); } catch (e) { return []; }
+  }
+
+  function remember(entry) {
+    var items = history().concat([entry]).slice(-HISTORY_MAX);
+    localStorage.setItem(HISTORY_KEY, JSON.stringify(items));
+  }
+
+  function scroll() { log.scrollTop = log.scrollHeight; }
+
+  function bubble(from, content, image) {
+    var el = document.createElement("div");
+    el.className = "cj-msg cj-" + from;
+    if (image) {
+      var img = document.createElement("img");
+      img.src = image;
+      img.alt = content || "";
+      img.addEventListener("load", scroll);
+      el.classList.add("cj-image");
+      el.appendChild(img);
+    } else {
+      el.textContent = content;
+    }
+    log.appendChild(el);
+    scroll();
+  }
+
+  function buttons(replies) {
+    var row = document.createElement("div");
+    row.className = "cj-buttons";
+    replies.forEach(function (reply) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.textContent = reply.title;
+      b.addEventListener("click", function () {
+        row.querySelectorAll("button").forEach(function (other) { other.disabled = true; });
+        send(reply.title, reply.payload);
+      });
+      row.appendChild(b);
+    });
+    log.appendChild(row);
+    scroll();
+  }
+
+  function setTyping(on) {
+    if (on && !typing) {
+      typing = document.createElement("div");
+      typing.className = "cj-typing";
+      typing.textContent = text.typing;
+      log.appendChild(typing);
+      scroll();
+    } else if (!on && typing) {
+      typing.remove();
+      typing = null;
+    }
+  }
+
+  function send(shown, payload) {
+    if (!sessionId || !shown.trim()) { return; }
+    bubble("user", shown);
+    remember({ from: "user", text: shown });
+    socket.emit("user_uttered", { message: payload || shown, session_id: sessionId });
+    setTyping(true);
+  }
+
+  function receive(message) {
+    setTyping(false);
+    var image = message.attachment && message.attachment.type === "image" ? message.attachment.payload.src : null;
+    if (image) {
+      bubble("bot", message.text || "", image);
+      remember({ from: "bot", image: image });
+    } else if (message.text) {
+      bubble("bot", message.text);
+      remember({ from: "bot", text: message.text });
+    }
+    var replies = message.quick_replies || message.buttons || [];
+    if (replies.length) { buttons(replies); }
+  }
+
+  history().forEach(function (entry) { bubble(entry.from, entry.text || "", entry.image); });
+
+  var socket = io({ path: "/socket.io" });
+  sendButton.disabled = true;
+
+  socket.on("connect", function () {
+    socket.emit("session_request", { session_id: localStorage.getItem(SESSION_KEY) });
+  });
+  socket.on("session_confirm", function (confirmed) {
+    sessionId = typeof confirmed === "string" ? confirmed : confirmed.session_id;
+    localStorage.setItem(SESSION_KEY, sessionId);
+    status.textContent = text.online;
+    sendButton.disabled = false;
+    document.body.dataset.session = sessionId;
+  });
+  socket.on("disconnect", function () {
+    status.textContent = text.offline;
+    sendButton.disabled = true;
+  });
+  socket.on("bot_uttered", receive);
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    send(input.value);
+    input.value = "";
+    input.focus();
+  });
+})();

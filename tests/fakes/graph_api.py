@@ -1,0 +1,298 @@
+"""A local Graph API (WhatsApp Cloud API subset) over real HTTP, answering in Meta's documented shapes.
+
+Served by aiohttp on 127.0.0.1 (a free port), either inside the test's event loop (``await start()``) or in a
+thread of its own for tests that drive subprocess servers (``start_in_thread()``). Like Meta it requires
+``Authorization: Bearer <access token>`` (401, code 190 otherwise), checks the phone number id, and validates
+message bodies against WhatsApp's limits (400, code 100 "Invalid parameter"): text ≤ 4096; interactive body ≤ 1024;
+1–3 reply buttons with unique ids ≤ 256 and titles ≤ 20; list rows ≤ 10 with ids ≤ 200, titles ≤ 24, descriptions
+≤ 72, button label ≤ 20. Sends answer ``{"messaging_product": "whatsapp", "contacts": [{"input", "wa_id"}],
+"messages": [{"id": "wamid..."}]}``; ``status: read`` answers ``{"success": true}``.
+
+Media: ``add_media(id, data, mime)`` then GET /{version}/{id} → ``{url, mime_type, sha256, file_size, id}`` and
+GET that URL (bearer required) → the bytes.
+
+Switches: ``fail_next(kind, times)`` with kind ``"500"``, ``"429"``, ``"131056"`` (pair rate limit, HTTP 400),
+``"130429"`` (throughput limit, HTTP 400) or ``"400"`` (code 100, not retryable); ``delay`` seconds before answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+FAILURES: dict[str, tuple[int, int, str]] = {
+    "500": (500, 1, "An unknown error occurred"),
+    "429": (429, 4, "Application request limit reached"),
+    "131056": (400, 131056, "(Business Account, Consumer Account) pair rate limit hit"),
+    "130429": (400, 130429, "Rate limit hit"),
+    "400": (400, 100, "Invalid parameter"),
+}
+
+
+@dataclass
+class Call:
+    """One request the fake received."""
+
+    method: str
+    path: str
+    body: Any
+    authorized: bool
+    status: int
+
+
+def meta_error(status: int, code: int, message: str) -> web.Response:
+    """Meta's error body."""
+    body = {"error": {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AbCdEfFake"}}
+    return web.json_response(body, status=status)
+
+
+class Invalid(Exception):
+    """A body WhatsApp would refuse; becomes a 400 with code 100."""
+
+
+def _check_interactive(interactive: dict[str, Any]) -> None:
+    body = (interactive.get("body") or {}).get("text", "")
+    if not body or len(body) > 1024:
+        raise Invalid("interactive body must be 1-1024 characters")
+    action = interactive.get("action") or {}
+    if interactive.get("type") == "button":
+        buttons = action.get("buttons") or []
+        ids = [button["reply"]["id"] for button in buttons]
+        if not 1 <= len(buttons) <= 3 or len(set(ids)) != len(ids):
+            raise Invalid("1 to 3 buttons with unique ids")
+        for button in buttons:
+            reply = button["reply"]
+            if button.get("type") != "reply" or not 0 < len(reply["title"]) <= 20 or len(reply["id"]) > 256:
+                raise Invalid("button title 1-20, id up to 256 characters")
+    elif interactive.get("type") == "list":
+        label = action.get("button", "")
+        rows = [row for section in action.get("sections") or [] for row in section.get("rows") or []]
+        if not 0 < len(label) <= 20 or not 1 <= len(rows) <= 10:
+            raise Invalid("list button label 1-20 characters, 1-10 rows")
+        for row in rows:
+            if not 0 < len(row["title"]) <= 24 or len(row["id"]) > 200 or len(row.get("description", "")) > 72:
+                raise Invalid("row title 1-24, id up to 200, description up to 72 characters")
+    else:
+        raise Invalid("unsupported interactive type")
+
+
+def check_message(body: dict[str, Any]) -> None:
+    """Raises Invalid for what the Cloud API would refuse."""
+    if body.get("messaging_product") != "whatsapp":
+        raise Invalid("messaging_product must be whatsapp")
+    if body.get("status") == "read":
+        if not body.get("message_id"):
+            raise Invalid("message_id is required")
+        return
+    to, kind = str(body.get("to", "")), body.get("type", "text")
+    if not to.isdigit():
+        raise Invalid("to must be a phone number")
+    if kind == "text":
+        text = (body.get("text") or {}).get("body", "")
+        if not 0 < len(text) <= 4096:
+            raise Invalid("text body must be 1-4096 characters")
+    elif kind == "interactive":
+        _check_interactive(body.get("interactive") or {})
+    elif kind in ("image", "audio", "document", "video"):
+        media = body.get(kind) or {}
+        if not media.get("link") and not media.get("id"):
+            raise Invalid("media needs a link or an id")
+    elif kind == "location":
+        location = body.get("location") or {}
+        if not all(isinstance(location.get(key), int | float) for key in ("latitude", "longitude")):
+            raise Invalid("location needs numeric latitude and longitude")
+    elif kind != "template":
+        raise Invalid(f"unsupported type {kind}")
+
+
+class GraphApiFake:
+    """The fake: ``url`` (use as WHATSAPP_API_BASE_URL), ``calls``, ``sent()``, switches and media."""
+
+    def __init__(self, access_token: str, phone_number_id: str, version: str = "v19.0") -> None:
+        """Nothing listens until start()."""
+        self.access_token, self.phone_number_id, self.version = access_token, phone_number_id, version
+        self.calls: list[Call] = []
+        self.delay = 0.0
+        self._failures: list[str] = []
+        self._media: dict[str, tuple[bytes, str]] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """Base URL, without the version."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def fail_next(self, kind: str, times: int = 1) -> None:
+        """The next ``times`` calls fail like Meta does for ``kind`` (see FAILURES)."""
+        with self._lock:
+            self._failures.extend([kind] * times)
+
+    def add_media(self, media_id: str, data: bytes, mime_type: str) -> None:
+        """An inbound medium Meta holds for us."""
+        self._media[media_id] = (data, mime_type)
+
+    def sent(self) -> list[dict[str, Any]]:
+        """Bodies of the messages accepted for delivery (read receipts excluded), in order."""
+        with self._lock:
+            return [
+                call.body
+                for call in self.calls
+                if call.status == 200 and call.path.endswith("/messages") and call.body.get("status") != "read"
+            ]
+
+    def read_receipts(self) -> list[str]:
+        """Message ids marked as read."""
+        with self._lock:
+            reads = [call.body for call in self.calls if call.status == 200 and isinstance(call.body, dict)]
+            return [body["message_id"] for body in reads if body.get("status") == "read"]
+
+    def wait_until(self, condition: Callable[[GraphApiFake], bool], seconds: float = 60.0) -> None:
+        """Polls (from a test thread) until ``condition(self)`` holds; AssertionError on timeout."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if condition(self):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"condition not met within {seconds}s; sent: {self.sent()}")
+
+    def reset(self) -> None:
+        """Forgets calls and pending failures."""
+        with self._lock:
+            self.calls.clear()
+            self._failures.clear()
+
+    # -- HTTP ------------------------------------------------------------------------------------------------
+
+    def _app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/download/{media_id}", self._download)  # before the catch-all media info route
+        app.router.add_post("/{version}/{phone_number_id}/messages", self._messages)
+        app.router.add_get("/{version}/{media_id}", self._media_info)
+        return app
+
+    def _record(self, request: web.Request, body: Any, status: int) -> None:
+        authorized = request.headers.get("Authorization") == f"Bearer {self.access_token}"
+        with self._lock:
+            self.calls.append(Call(request.method, request.path, body, authorized, status))
+
+    def _authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {self.access_token}"
+
+    async def _messages(self, request: web.Request) -> web.Response:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not self._authorized(request):
+            self._record(request, body, 401)
+            return meta_error(401, 190, "Invalid OAuth access token")
+        target = (request.match_info["phone_number_id"], request.match_info["version"])
+        if target != (self.phone_number_id, self.version):
+            self._record(request, body, 400)
+            return meta_error(400, 100, "Unsupported post request")
+        with self._lock:
+            failure = self._failures.pop(0) if self._failures else None
+        if failure:
+            status, code, message = FAILURES[failure]
+            self._record(request, body, status)
+            return meta_error(status, code, message)
+        try:
+            if not isinstance(body, dict):
+                raise Invalid("body must be JSON")
+            check_message(body)
+        except (Invalid, KeyError, TypeError) as exc:
+            self._record(request, body, 400)
+            return meta_error(400, 100, f"Invalid parameter: {exc}")
+        self._record(request, body, 200)
+        if body.get("status") == "read":
+            return web.json_response({"success": True})
+        wamid = f"wamid.FAKE{next(self._ids):08d}"
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+                "messages": [{"id": wamid}],
+            }
+        )
+
+    async def _media_info(self, request: web.Request) -> web.Response:
+        media_id = request.match_info["media_id"]
+        self._record(request, None, 200 if self._authorized(request) else 401)
+        if not self._authorized(request):
+            return meta_error(401, 190, "Invalid OAuth access token")
+        if media_id not in self._media:
+            return meta_error(400, 100, "Unsupported get request")
+        data, mime = self._media[media_id]
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "url": f"{self.url}/download/{media_id}",
+                "mime_type": mime,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "file_size": len(data),
+                "id": media_id,
+            }
+        )
+
+    async def _download(self, request: web.Request) -> web.Response:
+        media_id = request.match_info["media_id"]
+        self._record(request, None, 200 if self._authorized(request) else 401)
+        if not self._authorized(request):
+            return meta_error(401, 190, "Invalid OAuth access token")
+        if media_id not in self._media:
+            return web.Response(status=404)
+        data, mime = self._media[media_id]
+        return web.Response(body=data, content_type=mime)
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listens on 127.0.0.1 in the running event loop."""
+        self._runner = web.AppRunner(self._app())
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Closes the port."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def start_in_thread(self) -> None:
+        """Serves from a thread with its own event loop (for synchronous tests)."""
+        ready = threading.Event()
+
+        def serve() -> None:
+            self._loop = asyncio.new_event_loop()
+            self._loop.run_until_complete(self.start())
+            ready.set()
+            self._loop.run_forever()
+            self._loop.run_until_complete(self.stop())
+            self._loop.close()
+
+        self._thread = threading.Thread(target=serve, name="graph-api-fake", daemon=True)
+        self._thread.start()
+        if not ready.wait(30):
+            raise RuntimeError("Graph API fake did not start")
+
+    def stop_thread(self) -> None:
+        """Stops the thread started by start_in_thread()."""
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
