@@ -15,7 +15,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -35,16 +35,8 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
         if url.get_backend_name() == "sqlite":
             Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
             super().__init__(domain=domain, dialect="sqlite", db=url.database, **kwargs)
-            plain_engine = self.engine
-            plain_engine.dispose()
-            # SQLAlchemy 1.4 opens a new SQLite connection for every session of a file database (NullPool): connect,
-            # pragmas and close were ~12 % of the process under load. Keep a few connections open instead. Rasa
-            # uses one session at a time, each checked out and returned by one coroutine.
-            self.engine = create_engine(
-                plain_engine.url, poolclass=QueuePool, connect_args={"check_same_thread": False}
-            )
-            # WAL lets the action server write while Rasa reads, and makes each commit far cheaper.
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.engine.dispose()
+            self.engine = open_engine(url)
             self.sessionmaker = sessionmaker(bind=self.engine)
             return
         super().__init__(
@@ -57,6 +49,21 @@ class DatabaseUrlTrackerStore(SQLTrackerStore):
             password=url.password,
             **kwargs,
         )
+
+
+def open_engine(url: URL) -> Engine:
+    """A synchronous engine on ``url`` for the Rasa process, with pooled connections.
+
+    SQLAlchemy 1.4 opens a new SQLite connection for every session of a file database (NullPool): connect, pragmas
+    and close were ~12 % of the process under load, so a few connections stay open instead. WAL lets the action
+    server write while Rasa reads, and makes each commit far cheaper.
+    """
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False, "timeout": 15})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

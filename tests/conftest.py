@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -18,6 +19,13 @@ from actions.settings import get_settings
 from scripts.stack import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def unavailable(message: str) -> NoReturn:
+    """A service or program the test needs is missing: skipped locally, a failure in CI (CI=true)."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message + " - in CI this is a failure")
+    pytest.skip(message + " - skipped outside CI")
 
 
 @pytest.fixture(autouse=True)

@@ -10,18 +10,19 @@ once. Meta retries a webhook for up to 7 days, hence the 8-day memory.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from abc import ABC, abstractmethod
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from actions import clock
 from actions.errors import StoreError
 from actions.settings import Settings
-from actions.store.db import Database
+from connectors.stores import open_engine
 
 logger = logging.getLogger(__name__)
 RETENTION = timedelta(days=8)
@@ -53,37 +54,54 @@ class SeenMessages(ABC):
 
 
 class SqlSeenMessages(SeenMessages):
-    """Seen ids in our own database; the primary key makes the insert the atomic test."""
+    """Seen ids in our own database; the primary key makes the insert the atomic test.
+
+    Synchronous statements in a worker thread, each a whole transaction: in the Rasa process the SQL tracker store
+    writes the same SQLite file from the event loop, and a transaction spanning awaits (aiosqlite) would deadlock
+    with it until SQLite gave up with "database is locked".
+    """
 
     def __init__(self, settings: Settings) -> None:
         """Connects lazily to DATABASE_URL."""
-        self.database = Database(settings)
+        self.engine = open_engine(settings.sync_database_url())
         self._inserts = 0
+
+    def _insert(self, message_id: str) -> bool:
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sa.insert(seen_messages).values(message_id=message_id, received_at=clock.now()))
+        except IntegrityError:
+            return False
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {type(exc).__name__}") from exc
+        return True
 
     async def first_time(self, message_id: str) -> bool:
         """Inserts the id; a primary-key conflict means it was seen."""
-        now = clock.now()
-        try:
-            async with self.database.session() as session:
-                await session.execute(sa.insert(seen_messages).values(message_id=message_id, received_at=now))
-        except IntegrityError:
+        if not await asyncio.to_thread(self._insert, message_id):
             return False
         self._inserts += 1
         if self._inserts % PRUNE_EVERY == 1:
             await self.prune()
         return True
 
-    async def prune(self) -> int:
-        """Deletes ids older than the retention; returns how many."""
-        async with self.database.session() as session:
-            result: Any = await session.execute(
-                sa.delete(seen_messages).where(seen_messages.c.received_at < clock.now() - RETENTION)
-            )
+    def _delete_expired(self) -> int:
+        try:
+            with self.engine.begin() as connection:
+                result = connection.execute(
+                    sa.delete(seen_messages).where(seen_messages.c.received_at < clock.now() - RETENTION)
+                )
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {type(exc).__name__}") from exc
         return int(result.rowcount or 0)
 
+    async def prune(self) -> int:
+        """Deletes ids older than the retention; returns how many."""
+        return await asyncio.to_thread(self._delete_expired)
+
     async def close(self) -> None:
-        """Disposes the engine."""
-        await self.database.close()
+        """Releases pooled connections."""
+        self.engine.dispose()
 
 
 class RedisSeenMessages(SeenMessages):

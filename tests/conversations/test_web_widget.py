@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from scripts.stack import Stack
+from tests.conftest import unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -29,10 +29,7 @@ pytestmark = pytest.mark.conversation
 def browser() -> Iterator[WebDriver]:
     """Headless Chromium in Spanish; missing Chromium skips locally but fails in CI (`make system` installs it)."""
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        message = f"{CHROMIUM} / {CHROMEDRIVER} not installed: run `make system`"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{CHROMIUM} / {CHROMEDRIVER} not installed: run `make system`")
     options = Options()
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=520,760"):
