@@ -238,19 +238,46 @@ class LocalPMS(PMS):
                 row.checkout_time = checkout_time
             return _to_reservation(row)
 
-    async def post_charge(self, code: str, description: str, amount: Decimal) -> Charge:
-        """Adds a folio line."""
+    async def post_charge(self, code: str, description: str, amount: Decimal, key: str | None = None) -> Charge:
+        """Adds a folio line; with ``key``, at most one line per key (the unique column decides races)."""
+        try:
+            async with self.db.session() as session:
+                row = await self._row(session, code)
+                if key is not None:
+                    existing = await self._charge_with_key(session, key)
+                    if existing is not None:
+                        return _to_charge(existing, row.code)
+                charge = ChargeRow(
+                    reservation_id=row.id,
+                    description=description,
+                    amount_cents=cents(money(amount)),
+                    currency=row.currency,
+                    posted_at=clock.now(),
+                    idempotency_key=key,
+                )
+                session.add(charge)
+                await session.flush()
+                return _to_charge(charge, row.code)
+        except IntegrityError:
+            if key is None:
+                raise
+        async with self.db.session() as session:  # a concurrent call with the same key won: return its charge
+            existing = await self._charge_with_key(session, key)
+            if existing is None:
+                raise ReservationNotFound(code)
+            return _to_charge(existing, code.upper())
+
+    @staticmethod
+    async def _charge_with_key(session: AsyncSession, key: str) -> ChargeRow | None:
+        query = select(ChargeRow).where(ChargeRow.idempotency_key == key)
+        return (await session.execute(query)).scalar_one_or_none()
+
+    async def folio(self, code: str) -> list[Charge]:
+        """The booking's charges, oldest first."""
         async with self.db.session() as session:
             row = await self._row(session, code)
-            charge = ChargeRow(
-                reservation_id=row.id,
-                description=description,
-                amount_cents=cents(money(amount)),
-                currency=row.currency,
-                posted_at=clock.now(),
-            )
-            session.add(charge)
-            return Charge(row.code, description, money(amount), row.currency, charge.posted_at)
+            query = select(ChargeRow).where(ChargeRow.reservation_id == row.id).order_by(ChargeRow.id)
+            return [_to_charge(charge, row.code) for charge in (await session.execute(query)).scalars()]
 
     async def set_status(self, code: str, status: Status) -> Reservation:
         """Records check-in / check-out (a check-out frees the remaining nights)."""
@@ -290,6 +317,17 @@ class LocalPMS(PMS):
         }
 
 
+def _aware(stamp: datetime) -> datetime:
+    """SQLite returns naive date-times; they were stored in UTC."""
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+
+
+def _to_charge(row: ChargeRow, code: str) -> Charge:
+    return Charge(
+        code, row.description, from_cents(row.amount_cents), row.currency, _aware(row.posted_at), row.idempotency_key
+    )
+
+
 def _to_reservation(row: ReservationRow) -> Reservation:
     return Reservation(
         code=row.code,
@@ -307,5 +345,5 @@ def _to_reservation(row: ReservationRow) -> Reservation:
         currency=row.currency,
         checkin_time=row.checkin_time,
         checkout_time=row.checkout_time,
-        created_at=row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc),
+        created_at=_aware(row.created_at),
     )

@@ -99,3 +99,4 @@ class Charge:
     amount: Decimal
     currency: str
     posted_at: datetime
+    key: str | None = None  # the idempotency key it was posted with

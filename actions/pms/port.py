@@ -75,8 +75,16 @@ class PMS(ABC):
         """Changes the booking's check-in and/or check-out time (HH:MM)."""
 
     @abstractmethod
-    async def post_charge(self, code: str, description: str, amount: Decimal) -> Charge:
-        """Posts a charge to the booking's folio."""
+    async def post_charge(self, code: str, description: str, amount: Decimal, key: str | None = None) -> Charge:
+        """Posts a charge to the booking's folio.
+
+        ``key`` makes the call idempotent: a second call with the same key (a retried confirmation, a second
+        "yes") returns the charge already posted instead of posting another. Keys are letters, digits and dashes.
+        """
+
+    @abstractmethod
+    async def folio(self, code: str) -> list[Charge]:
+        """The charges posted to the booking's folio, oldest first; raises ReservationNotFound."""
 
     @abstractmethod
     async def set_status(self, code: str, status: Status) -> Reservation:

@@ -16,8 +16,9 @@ Resources and fields used, and why:
     bookings POST     id_property, currency, booking_status 1, payment_status 3 (awaiting), source, customer_detail
                       (firstname, lastname, email, phone), room_types[] (id_room_type, checkin_date, checkout_date,
                       number_of_rooms 1, rooms[] adults, id_room when staff chose): the documented booking API.
-    bookings/{id}     GET currency and customer_detail; PUT room services (QloApps' folio) for post_charge. PUT
-                      replaces rooms and services, so every existing one is sent back.
+    bookings/{id}     GET currency and customer_detail; GET room services (QloApps' folio) for folio; PUT them for
+                      post_charge. PUT replaces rooms and services, so every existing one is sent back. The
+                      idempotency key of a charge travels in the service name ("... (ref KEY)").
     orders            id, reference, current_state, id_customer, date_add: the order reference (9 letters, what
                       QloApps shows guests) is our booking code; current_state tells cancellation.
     order_histories   POST id_order, id_order_state: cancelling is an order state change, as in the back office.
@@ -98,6 +99,7 @@ class QloAppsPMS(PMS):
         self._catalog: qm.Catalog | None = None
         self._catalog_lock = asyncio.Lock()
         self._booking_lock = asyncio.Lock()
+        self._charge_lock = asyncio.Lock()
 
     async def close(self) -> None:
         """Closes the session this adapter created (a session passed in belongs to its owner)."""
@@ -360,17 +362,37 @@ class QloAppsPMS(PMS):
         changes = {"check_in_time": checkin_time, "check_out_time": checkout_time}
         return await self._update_stays(code, {key: value for key, value in changes.items() if value})
 
-    async def post_charge(self, code: str, description: str, amount: Decimal) -> Charge:
-        """Adds a service line (QloApps' folio) to the booking's room, keeping every existing line."""
+    async def post_charge(self, code: str, description: str, amount: Decimal, key: str | None = None) -> Charge:
+        """Adds a service line (QloApps' folio) to the booking's room, keeping every existing line.
+
+        QloApps has no idempotency key of its own: the key is written into the service name ("... (ref KEY)"),
+        and a line already carrying it is returned instead of adding another. Calls of this process are
+        serialised, so two concurrent confirmations cannot both miss the line.
+        """
+        order_id, reservation = await self._require(code)
+        name = qm.clean_description(description)
+        if key is not None:
+            name = qm.keyed_name(name, key)
+        async with self._charge_lock:
+            reply = await self._call("GET", f"bookings/{order_id}")
+            with qm.parsing("GET bookings"):
+                existing = qm.folio_lines(reply["booking"], reservation.code, reservation.currency)
+                body = qm.with_service(reply["booking"], self.hotel_id, name, money(amount))
+            for charge in existing:
+                if key is not None and charge.key == key:
+                    return charge
+            try:
+                await self._call("PUT", f"bookings/{order_id}", xml=body)
+            except qm.Refused as exc:
+                raise PMSError("QloApps rejected the charge (bookings)") from exc
+        return Charge(reservation.code, description, money(amount), reservation.currency, clock.now(), key)
+
+    async def folio(self, code: str) -> list[Charge]:
+        """The service lines of the booking's rooms (QloApps stamps none: ``posted_at`` is when they were read)."""
         order_id, reservation = await self._require(code)
         reply = await self._call("GET", f"bookings/{order_id}")
         with qm.parsing("GET bookings"):
-            body = qm.with_service(reply["booking"], self.hotel_id, qm.clean_description(description), money(amount))
-        try:
-            await self._call("PUT", f"bookings/{order_id}", xml=body)
-        except qm.Refused as exc:
-            raise PMSError("QloApps rejected the charge (bookings)") from exc
-        return Charge(reservation.code, description, money(amount), reservation.currency, clock.now())
+            return qm.folio_lines(reply["booking"], reservation.code, reservation.currency)
 
     async def set_status(self, code: str, status: Status) -> Reservation:
         """Check-in / check-out on the room stay (with the hotel-time stamp); cancelled cancels the order."""

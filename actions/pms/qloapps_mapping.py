@@ -22,8 +22,9 @@ from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 from zoneinfo import ZoneInfo
 
+from actions import clock
 from actions.pms.common import money, phone_digits
-from actions.pms.models import BookingRequest, Reservation, Status
+from actions.pms.models import BookingRequest, Charge, Reservation, Status
 from actions.pms.port import InvalidStay, PMSError
 from actions.profile import HotelProfile
 
@@ -352,6 +353,41 @@ def booking_body(request: BookingRequest, hotel_id: int, currency: str, product:
         },
     }
     return to_xml("booking", booking)
+
+
+KEYED = re.compile(r"^(?P<name>.*) \(ref (?P<key>[A-Za-z0-9-]{1,64})\)$")
+
+
+def keyed_name(name: str, key: str) -> str:
+    """A service name carrying an idempotency key, within QloApps' 128 characters."""
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", key):
+        raise ValueError("an idempotency key is 1-64 letters, digits or dashes")
+    suffix = f" (ref {key})"
+    return name[: 128 - len(suffix)] + suffix
+
+
+def folio_lines(booking: dict[str, Any], code: str, currency: str) -> list[Charge]:
+    """Every service line of a booking's rooms, with the idempotency key read back from its name."""
+    lines = []
+    for room_type in as_list(booking["associations"]["room_types"]):
+        for room in as_list(room_type["rooms"]):
+            for service in as_list(room.get("services")):
+                name = str(service["name"])
+                keyed = KEYED.match(name)
+                total = service.get("total_price_without_tax")
+                if total is None:
+                    total = Decimal(str(service["unit_price_without_tax"])) * int(service.get("quantity") or 1)
+                lines.append(
+                    Charge(
+                        code,
+                        keyed["name"] if keyed else name,
+                        amount(total),
+                        currency,
+                        clock.now(),
+                        keyed["key"] if keyed else None,
+                    )
+                )
+    return lines
 
 
 def with_service(booking: dict[str, Any], hotel_id: int, name: str, price: Decimal) -> str:

@@ -49,7 +49,7 @@ P = TypeVar("P", bound=PMS)
 BreakerState = Literal["closed", "open", "half_open"]
 
 READS = frozenset(
-    {"room_types", "availability", "get_reservation", "find_reservations", "next_arrival", "reservations_on"}
+    {"room_types", "availability", "get_reservation", "find_reservations", "next_arrival", "reservations_on", "folio"}
 )
 WRITES = frozenset({"create_reservation", "cancel_reservation", "set_times", "post_charge", "set_status"})
 # Writes after which availability may have changed (a check-out frees the remaining nights).
@@ -103,9 +103,13 @@ class DelegatingPMS(PMS):
         """See PMS.set_times."""
         return await self._call("set_times", lambda: self.inner.set_times(code, checkin_time, checkout_time))
 
-    async def post_charge(self, code: str, description: str, amount: Decimal) -> Charge:
+    async def post_charge(self, code: str, description: str, amount: Decimal, key: str | None = None) -> Charge:
         """See PMS.post_charge."""
-        return await self._call("post_charge", lambda: self.inner.post_charge(code, description, amount))
+        return await self._call("post_charge", lambda: self.inner.post_charge(code, description, amount, key))
+
+    async def folio(self, code: str) -> list[Charge]:
+        """See PMS.folio."""
+        return await self._call("folio", lambda: self.inner.folio(code))
 
     async def set_status(self, code: str, status: Status) -> Reservation:
         """See PMS.set_status."""

@@ -1,4 +1,4 @@
-"""Tables of the local PMS adapter (schema by Alembic, migration 0002).
+"""Tables of the local PMS adapter (schema by Alembic, migrations 0002 and 0004).
 
 Double bookings are impossible by construction: a booking owns one `pms_room_nights` row per night, and the
 primary key (room_number, night) lets only one transaction hold a room on a night.
@@ -65,3 +65,5 @@ class ChargeRow(Base):
     amount_cents = Column(Integer, nullable=False)
     currency = Column(String(3), nullable=False)
     posted_at = Column(DateTime(timezone=True), nullable=False)
+    # Unique: a charge posted again with the same key (a retried confirmation) is refused by the database.
+    idempotency_key = Column(String(64), nullable=True, unique=True)

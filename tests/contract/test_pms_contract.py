@@ -237,6 +237,39 @@ async def test_post_charge(pms: PMS) -> None:
         await pms.post_charge("ZZZZZZ", "Minibar", Decimal("1"))
 
 
+async def test_post_charge_with_a_key_posts_once(pms: PMS) -> None:
+    reservation = await book(pms)
+    first = await pms.post_charge(reservation.code, "Late checkout 13:00", Decimal("23.75"), key="stay-7")
+    again = await pms.post_charge(reservation.code, "Late checkout 13:00", Decimal("23.75"), key="stay-7")
+    other = await pms.post_charge(reservation.code, "Early check-in 12:00", Decimal("23.75"), key="stay-8")
+    unkeyed = await pms.post_charge(reservation.code, "Minibar", Decimal("4"))
+    assert (first.key, again.key, other.key, unkeyed.key) == ("stay-7", "stay-7", "stay-8", None)
+    assert (again.description, again.amount) == ("Late checkout 13:00", Decimal("23.75"))
+    lines = await pms.folio(reservation.code)
+    assert [(line.description, line.amount, line.key) for line in lines] == [
+        ("Late checkout 13:00", Decimal("23.75"), "stay-7"),
+        ("Early check-in 12:00", Decimal("23.75"), "stay-8"),
+        ("Minibar", Decimal("4.00"), None),
+    ]
+    assert all(line.currency == "USD" and line.reservation_code == reservation.code for line in lines)
+
+
+async def test_concurrent_charges_with_one_key_post_once(pms: PMS) -> None:
+    reservation = await book(pms)
+    charges = await asyncio.gather(
+        *(pms.post_charge(reservation.code, "Late checkout 14:00", Decimal("47.50"), key="race-1") for _ in range(5))
+    )
+    assert {charge.key for charge in charges} == {"race-1"}
+    assert [line.key for line in await pms.folio(reservation.code)] == ["race-1"]
+
+
+async def test_folio_of_a_new_booking_is_empty_and_unknown_codes_are_not_found(pms: PMS) -> None:
+    reservation = await book(pms)
+    assert await pms.folio(reservation.code) == []
+    with pytest.raises(ReservationNotFound):
+        await pms.folio("ZZZZZZ")
+
+
 async def test_set_status_check_in_and_out(pms: PMS) -> None:
     reservation = await book(pms)
     assert (await pms.set_status(reservation.code, "checked_in")).status == "checked_in"
