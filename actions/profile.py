@@ -98,6 +98,7 @@ class LateCheckout(Strict):
 
 
 class EarlyCheckin(Strict):
+    approval: Literal["instant", "staff"] = "instant"
     options: list[EarlyOption] = Field(min_items=1)
 
 

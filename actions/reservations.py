@@ -17,6 +17,7 @@ from actions.booking_forms import TRUSTED_PHONE_CHANNELS
 from actions.formatting import amount, day_label
 from actions.pms.models import BookingRequest, Offer, Reservation
 from actions.pms.port import InvalidStay, RoomUnavailable
+from actions.qr import send_qr
 
 
 def _fold(text: str) -> str:
@@ -202,6 +203,7 @@ class ActionBook(HotelAction):
             check_in=day_label(check_in, turn.language),
             checkin_time=reservation.checkin_time,
         )
+        await send_qr(turn, reservation, asked=False)
         return [SlotSet("booking_code", reservation.code), SlotSet("room_type", None)]
 
 

@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     pms_breaker_failures: int = Field(5, ge=1, env="PMS_BREAKER_FAILURES")
     pms_breaker_cooldown_seconds: float = Field(30.0, gt=0, env="PMS_BREAKER_COOLDOWN_SECONDS")
     pms_cache_ttl_seconds: float = Field(30.0, ge=0, env="PMS_CACHE_TTL_SECONDS")
+    # Late checkout / early check-in: how long an offer stands; where the action server reaches Rasa's HTTP API
+    # to tell a guest the outcome of a staff decision (trigger_intent), with Rasa's token when it has one.
+    stay_offer_minutes: float = Field(10.0, gt=0, env="STAY_OFFER_MINUTES")
+    rasa_url: str = Field("http://localhost:5005", env="RASA_URL")
+    rasa_auth_token: str | None = Field(None, env="RASA_AUTH_TOKEN")
+    # QR confirmations: the HMAC key of the tokens (unset: no QR codes are issued) and where their PNGs are kept.
+    qr_secret: str | None = Field(None, env="CONSERJE_QR_SECRET")
+    qr_dir: Path = Field(ROOT / "var" / "qr", env="QR_DIR")
 
     class Config:
         env_file = None
@@ -63,11 +71,19 @@ class Settings(BaseSettings):
             raise ValueError("is required (and must not be a placeholder) when PMS_TYPE=qloapps")
         return value
 
-    @validator("public_base_url")
+    @validator("public_base_url", "rasa_url")
     def _base(cls, value: str) -> str:  # noqa: N805
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @validator("qr_secret")
+    def _strong_qr_secret(cls, value: str | None) -> str | None:  # noqa: N805
+        if not value:
+            return None
+        if value.lower() in PLACEHOLDER_SECRETS or len(value) < 32:
+            raise ValueError("is a placeholder or shorter than 32 characters; use a long random secret")
+        return value
 
     @validator("admin_token")
     def _no_placeholder(cls, value: str | None) -> str | None:  # noqa: N805

@@ -61,8 +61,11 @@ def main(model: str) -> int:
         return 2
     action_port = os.environ.get("ACTION_PORT", "5055")
     rasa_port = os.environ.get("RASA_PORT", "5005")
+    rasa_url = os.environ.get("RASA_URL", f"http://localhost:{rasa_port}")  # staff decisions reach guests via Rasa
     actions = subprocess.Popen(
-        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", action_port], cwd=ROOT
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", action_port],
+        cwd=ROOT,
+        env={**os.environ, "RASA_URL": rasa_url},
     )
     rasa_command = [
         str(BIN / "rasa"),

@@ -86,6 +86,7 @@ class Stack:
     def start(self) -> None:
         """Starts the action server, then the Rasa server with the trained model, and waits for both."""
         self.env["PUBLIC_BASE_URL"] = self.action_url
+        self.env["RASA_URL"] = self.rasa_url  # the action server tells guests staff decisions through Rasa
         endpoints = self.workdir / "endpoints.yml"
         endpoints.write_text(
             (ROOT / "endpoints.yml").read_text().replace("localhost:5055", f"127.0.0.1:{self.action_port}")
@@ -203,6 +204,8 @@ def stack_env(workdir: Path, now: str) -> dict[str, str]:
         "CONSERJE_NOW": now,
         "TZ": "UTC",  # the hotel's hours must never depend on the server's time zone
         "CONSERJE_ADMIN_TOKEN": "stack-admin-token-" + os.urandom(8).hex(),
+        "CONSERJE_QR_SECRET": "stack-qr-secret-" + os.urandom(16).hex(),
+        "QR_DIR": str(workdir / "qr"),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "PYTHONDONTWRITEBYTECODE": "1",
     }

@@ -31,6 +31,7 @@ class NewReservation(BaseModel):
     guest_name: str = Field(min_length=2, max_length=200)
     email: str = Field(regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
     phone: str | None = Field(None, max_length=32)
+    room_number: int | None = Field(None, ge=1, description="a given room (else the PMS assigns one)")
 
     class Config:
         extra = "forbid"
@@ -66,7 +67,14 @@ async def create_reservation(request: Request) -> HTTPResponse:
     body: NewReservation = parse_body(request, NewReservation)
     pms = services().pms
     booking = BookingRequest(
-        body.room_type, body.check_in, body.check_out, body.guests, body.guest_name, body.email, body.phone
+        body.room_type,
+        body.check_in,
+        body.check_out,
+        body.guests,
+        body.guest_name,
+        body.email,
+        body.phone,
+        body.room_number,
     )
     try:
         reservation = await pms.create_reservation(booking)

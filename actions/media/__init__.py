@@ -1,0 +1,1 @@
+"""Media the assistant makes: QR confirmations."""

@@ -1,0 +1,261 @@
+"""Late checkout and early check-in requests: offers that expire, acceptance, staff decisions, the guest told.
+
+Used by the actions (actions/late_checkout.py) and the admin API (actions/admin/late_checkouts.py). The charge
+is posted with the idempotency key ``stay-<id>``, so whatever repeats a confirmation (a second "yes", a webhook
+retry, two staff clicks) the folio gets one line; the check-out / check-in time change is idempotent by nature.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from urllib.parse import quote
+
+import aiohttp
+from sqlalchemy import select, update
+
+from actions.errors import ServiceError
+from actions.pms.common import CENT
+from actions.pms.models import Reservation
+from actions.pms.port import ReservationNotFound
+from actions.services import Services
+from actions.stay_policy import Kind, Option, Reason, approval, assess
+from actions.store.stay_requests import StayRequestRow
+
+logger = logging.getLogger(__name__)
+
+OUTCOME_INTENT = "EXTERNAL_stay_request_decided"  # how the action server tells Rasa a staff decision came
+
+
+class NotifyError(ServiceError):
+    """Rasa could not be reached to tell the guest about a decision."""
+
+
+@dataclass(frozen=True)
+class StayRequest:
+    """A request as the actions and the admin API see it."""
+
+    id: int
+    kind: Kind
+    reservation_code: str
+    day: date
+    time: str
+    amount: Decimal
+    currency: str
+    status: str
+    conversation_id: str
+    channel: str
+    language: str
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready view for the admin API."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "reservation_code": self.reservation_code,
+            "day": self.day.isoformat(),
+            "time": self.time,
+            "amount": str(self.amount),
+            "currency": self.currency,
+            "status": self.status,
+            "channel": self.channel,
+            "language": self.language,
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+        }
+
+
+def _aware(stamp: datetime) -> datetime:
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+
+
+def _to_request(row: StayRequestRow) -> StayRequest:
+    decided = row.decided_at
+    return StayRequest(
+        id=row.id,
+        kind=row.kind,
+        reservation_code=row.reservation_code,
+        day=row.day,
+        time=row.time,
+        amount=(Decimal(row.amount_cents) / 100).quantize(CENT),
+        currency=row.currency,
+        status=row.status,
+        conversation_id=row.conversation_id,
+        channel=row.channel,
+        language=row.language,
+        created_at=_aware(row.created_at),
+        expires_at=_aware(row.expires_at),
+        decided_at=_aware(decided) if decided else None,
+    )
+
+
+async def create_offer(
+    running: Services,
+    kind: Kind,
+    reservation: Reservation,
+    day: date,
+    option: Option,
+    conversation: tuple[str, str, str],
+    now: datetime,
+) -> StayRequest:
+    """Records an offer (conversation = id, channel, language) that stands for STAY_OFFER_MINUTES."""
+    conversation_id, channel, language = conversation
+    now = now.astimezone(timezone.utc)  # SQLite keeps no offset: every stamp is stored in UTC
+    row = StayRequestRow(
+        kind=kind,
+        reservation_code=reservation.code,
+        day=day,
+        time=option.time,
+        amount_cents=int((option.price * 100).to_integral_value()),
+        currency=reservation.currency,
+        status="offered",
+        conversation_id=conversation_id,
+        channel=channel,
+        language=language,
+        created_at=now,
+        expires_at=now + timedelta(minutes=running.settings.stay_offer_minutes),
+    )
+    async with running.db.session() as session:
+        session.add(row)
+        await session.flush()
+        return _to_request(row)
+
+
+async def get(running: Services, request_id: int) -> StayRequest | None:
+    """The request with that id, or None."""
+    async with running.db.session() as session:
+        row = await session.get(StayRequestRow, request_id)
+        return _to_request(row) if row else None
+
+
+async def on_day(running: Services, day: date, kind: Kind) -> list[StayRequest]:
+    """Requests of that kind for that departure / arrival day that went past an offer (what staff handle)."""
+    query = (
+        select(StayRequestRow)
+        .where(StayRequestRow.day == day, StayRequestRow.kind == kind)
+        .where(StayRequestRow.status.in_(("pending", "done", "approved", "rejected")))
+        .order_by(StayRequestRow.id)
+    )
+    async with running.db.session() as session:
+        return [_to_request(row) for row in (await session.execute(query)).scalars()]
+
+
+async def _move(running: Services, request_id: int, before: tuple[str, ...], after: str, now: datetime) -> bool:
+    """Moves the status from one of ``before`` to ``after``; False when another call moved it first."""
+    query = (
+        update(StayRequestRow)
+        .where(StayRequestRow.id == request_id, StayRequestRow.status.in_(before))
+        .values(status=after, decided_at=now.astimezone(timezone.utc))
+    )
+    async with running.db.session() as session:
+        return bool((await session.execute(query)).rowcount)
+
+
+async def apply(running: Services, request: StayRequest) -> None:
+    """Changes the booking's time in the PMS and posts the fee once (idempotency key ``stay-<id>``)."""
+    pms = running.pms
+    if request.kind == "late_checkout":
+        await pms.set_times(request.reservation_code, checkout_time=request.time)
+        description = f"Late checkout {request.time}"
+    else:
+        await pms.set_times(request.reservation_code, checkin_time=request.time)
+        description = f"Early check-in {request.time}"
+    await pms.post_charge(request.reservation_code, description, request.amount, key=f"stay-{request.id}")
+
+
+Accepted = StayRequest | Reason | str  # the request (done / pending), a policy reason, or "expired" / "gone"
+
+
+async def accept(running: Services, request: StayRequest, now: datetime) -> Accepted:
+    """The guest said yes: re-checks the offer, then applies it (instant) or queues it for staff.
+
+    Returns the updated request, a policy Reason when the room or the hour is no longer available, "expired"
+    when the offer's time ran out, "repriced" (with a fresh offer to state) when the price changed, or "gone"
+    when the booking cannot be found any more. Saying yes again after it was done returns the same request.
+    """
+    request = await get(running, request.id) or request  # the caller's copy may predate another "yes"
+    if request.status in ("done", "pending", "approved"):
+        return request
+    if request.status != "offered":
+        return "expired"
+    if now >= request.expires_at:
+        await _move(running, request.id, ("offered",), "expired", now)
+        return "expired"
+    reservation = await running.pms.get_reservation(request.reservation_code)
+    if reservation is None:
+        return "gone"
+    current = await assess(request.kind, running.pms, running.profile, reservation, now)
+    chosen = current.pick(request.time)
+    if chosen == "already_arranged":  # a concurrent "yes" may have applied this very offer a moment ago
+        again = await get(running, request.id)
+        if again is not None and again.status in ("done", "pending", "approved"):
+            return again
+    if isinstance(chosen, str):
+        await _move(running, request.id, ("offered",), "expired", now)
+        return chosen
+    if chosen.time != request.time or chosen.price != request.amount:
+        await _move(running, request.id, ("offered",), "expired", now)
+        return "repriced"
+    if approval(request.kind, running.profile) == "staff":
+        await _move(running, request.id, ("offered",), "pending", now)
+    else:
+        await apply(running, request)  # before the status moves: a PMS failure leaves the offer to retry
+        await _move(running, request.id, ("offered",), "done", now)
+    updated = await get(running, request.id)
+    return updated or "gone"
+
+
+async def decline(running: Services, request: StayRequest, now: datetime) -> None:
+    """The guest said no to the offer."""
+    await _move(running, request.id, ("offered",), "declined", now)
+
+
+async def decide(running: Services, request: StayRequest, approve: bool, now: datetime) -> StayRequest:
+    """Staff approve (the PMS is changed and charged) or reject a pending request; repeating a decision is a no-op.
+
+    Raises:
+        ReservationNotFound: the booking disappeared from the PMS.
+    """
+    if request.status == "pending":
+        if approve:
+            if await running.pms.get_reservation(request.reservation_code) is None:
+                raise ReservationNotFound(request.reservation_code)
+            await apply(running, request)
+        await _move(running, request.id, ("pending",), "approved" if approve else "rejected", now)
+    updated = await get(running, request.id)
+    return updated or request
+
+
+async def notify(running: Services, request: StayRequest) -> None:
+    """Tells the guest the decision, through Rasa's trigger_intent on the conversation's latest channel.
+
+    Rasa runs the rule for OUTCOME_INTENT (action_stay_request_outcome), which sends the reply on the channel the
+    guest last wrote from (WhatsApp: a proactive message; REST: stored in the conversation).
+
+    Raises:
+        NotifyError: Rasa could not be reached or refused.
+    """
+    settings = running.settings
+    params = {"output_channel": "latest"}
+    if settings.rasa_auth_token:
+        params["token"] = settings.rasa_auth_token
+    url = f"{settings.rasa_url}/conversations/{quote(request.conversation_id, safe='')}/trigger_intent"
+    body = {"name": OUTCOME_INTENT, "entities": {"stay_request": str(request.id)}}
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
+            session.post(url, params=params, json=body) as reply,
+        ):
+            status = reply.status
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise NotifyError(f"Rasa unreachable ({type(exc).__name__})") from exc
+    if status != 200:
+        raise NotifyError(f"Rasa answered HTTP {status}")
+    logger.info("stay_request_notified", extra={"request": request.id, "status": request.status})
