@@ -1,16 +1,27 @@
 /* Conserje web chat widget: talks to Rasa's socket.io channel (user_uttered / bot_uttered).
  * The socket.io session id is kept in localStorage and sent in session_request, so a reload continues the
  * same conversation; the last messages are kept there too, to show them again. The page's own labels follow
- * navigator.language; the assistant answers in the guest's language by itself. */
+ * navigator.language; the assistant answers in the guest's language by itself.
+ * Photos (📷) and voice notes (🎤, MediaRecorder, at most two minutes) go to POST <base>upload with the session id
+ * and the socket id; the assistant's answer arrives over the socket like any other (connectors/web.py). */
 (function () {
   "use strict";
 
   var LABELS = {
     es: { subtitle: "Tu conserje virtual", connecting: "Conectando…", online: "En línea",
-          offline: "Sin conexión", placeholder: "Escribí tu mensaje…", send: "Enviar", typing: "Escribiendo…" },
+          offline: "Sin conexión", placeholder: "Escribí tu mensaje…", send: "Enviar", typing: "Escribiendo…",
+          attach: "Enviar una foto", record: "Grabar un audio", stop: "Terminar y enviar el audio",
+          photo: "📷 Foto", voice: "🎤 Audio", failed: "No se pudo enviar el archivo.",
+          noMic: "No puedo usar el micrófono en este navegador." },
     en: { subtitle: "Your virtual concierge", connecting: "Connecting…", online: "Online",
-          offline: "Offline", placeholder: "Type your message…", send: "Send", typing: "Typing…" }
+          offline: "Offline", placeholder: "Type your message…", send: "Send", typing: "Typing…",
+          attach: "Send a photo", record: "Record a voice note", stop: "Stop and send the voice note",
+          photo: "📷 Photo", voice: "🎤 Voice note", failed: "The file could not be sent.",
+          noMic: "I can't use the microphone in this browser." }
   };
+  var BASE = document.currentScript.src.replace(/widget\.js(\?.*)?$/, "");
+  var RECORD_MAX_MS = 120000;
+  var RECORDING_TYPES = ["audio/webm;codecs=opus", "audio/ogg;codecs=opus", "audio/mp4"];
   var SESSION_KEY = "conserje.session_id";
   var HISTORY_KEY = "conserje.history";
   var HISTORY_MAX = 60;
@@ -22,11 +33,18 @@
   var input = document.getElementById("cj-input");
   var sendButton = document.getElementById("cj-send");
   var status = document.getElementById("cj-status");
+  var fileInput = document.getElementById("cj-file");
+  var recordButton = document.getElementById("cj-record");
+  var recorder = null;
   var sessionId = null;
   var typing = null;
 
   document.documentElement.lang = lang;
   document.querySelectorAll("[data-label]").forEach(function (el) { el.textContent = text[el.dataset.label]; });
+  document.querySelectorAll("[data-title]").forEach(function (el) {
+    el.title = text[el.dataset.title];
+    el.setAttribute("aria-label", el.title);
+  });
   input.placeholder = text.placeholder;
 
   function history() {
@@ -95,6 +113,58 @@
     setTyping(true);
   }
 
+  function note(content) {
+    var el = document.createElement("div");
+    el.className = "cj-note";
+    el.textContent = content;
+    log.appendChild(el);
+    scroll();
+  }
+
+  function upload(blob, filename, voice) {
+    if (!sessionId) { return; }
+    if (voice) { bubble("user", text.voice); } else { bubble("user", text.photo, URL.createObjectURL(blob)); }
+    remember({ from: "user", text: voice ? text.voice : text.photo });
+    var form = new FormData();
+    form.append("file", blob, filename);
+    form.append("session_id", sessionId);
+    form.append("sid", socket.id);
+    if (voice) { form.append("voice", "true"); }
+    setTyping(true);
+    fetch(BASE + "upload", { method: "POST", body: form }).then(function (reply) {
+      if (!reply.ok) { throw new Error("upload refused: " + reply.status); }
+    }).catch(function () {
+      setTyping(false);
+      note(text.failed);
+    });
+  }
+
+  function record() {
+    if (recorder) { recorder.stop(); return; }
+    if (!navigator.mediaDevices || !window.MediaRecorder) { note(text.noMic); return; }
+    navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+      var type = RECORDING_TYPES.filter(function (t) { return MediaRecorder.isTypeSupported(t); })[0];
+      var chunks = [];
+      var current = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
+      var timer = setTimeout(function () { current.stop(); }, RECORD_MAX_MS);
+      current.ondataavailable = function (event) { if (event.data.size) { chunks.push(event.data); } };
+      current.onstop = function () {
+        clearTimeout(timer);
+        stream.getTracks().forEach(function (track) { track.stop(); });
+        recorder = null;
+        recordButton.classList.remove("cj-recording");
+        recordButton.title = text.record;
+        var blob = new Blob(chunks, { type: current.mimeType });
+        var extension = /ogg/.test(current.mimeType) ? ".ogg" : /mp4/.test(current.mimeType) ? ".m4a" : ".webm";
+        if (blob.size) { upload(blob, "voice" + extension, true); }
+      };
+      recorder = current;
+      current.start();
+      recordButton.classList.add("cj-recording");
+      recordButton.title = text.stop;
+    }).catch(function () { note(text.noMic); });
+  }
+
   function receive(message) {
     setTyping(false);
     var image = message.attachment && message.attachment.type === "image" ? message.attachment.payload.src : null;
@@ -129,6 +199,13 @@
     sendButton.disabled = true;
   });
   socket.on("bot_uttered", receive);
+
+  fileInput.addEventListener("change", function () {
+    var file = fileInput.files[0];
+    fileInput.value = "";
+    if (file) { upload(file, file.name, false); }
+  });
+  recordButton.addEventListener("click", record);
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();

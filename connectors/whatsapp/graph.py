@@ -13,18 +13,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 import aiohttp
 
 from actions.errors import ServiceError
+from connectors.media import MEDIA_LIMITS
 from connectors.whatsapp.config import WhatsAppConfig
 from connectors.whatsapp.payloads import MediaInfo, SendResult
 
 logger = logging.getLogger(__name__)
 RETRYABLE_CODES = frozenset({130429, 131056})  # throughput limit; pair rate limit (too many to one number)
-MEDIA_LIMITS = {"audio": 16 * 1024 * 1024, "image": 5 * 1024 * 1024, "document": 100 * 1024 * 1024}
 MAX_RETRY_AFTER = 30.0
 
 
@@ -78,8 +79,15 @@ class GraphClient:
             await self._session.close()
         self._session = None
 
-    async def _call(self, method: str, url: str, payload: dict[str, Any] | None = None) -> Any:
-        """One JSON call with retries; returns the decoded body.
+    async def _call(
+        self,
+        method: str,
+        url: str,
+        payload: dict[str, Any] | None = None,
+        form: Callable[[], aiohttp.FormData] | None = None,
+    ) -> Any:
+        """One call (JSON ``payload``, or a multipart ``form`` built afresh per attempt) with retries; returns the
+        decoded body.
 
         Raises:
             GraphApiError: Meta refused the call, or it kept failing after every attempt.
@@ -88,7 +96,7 @@ class GraphClient:
         for attempt in range(self.attempts):
             delay = self.backoff_seconds * (2**attempt)
             try:
-                async with self.session().request(method, url, json=payload) as reply:
+                async with self.session().request(method, url, json=payload, data=form() if form else None) as reply:
                     try:
                         body = await reply.json(content_type=None)
                     except ValueError:
@@ -125,6 +133,25 @@ class GraphClient:
         """Blue ticks for an inbound message."""
         url = f"{self.config.graph_url}/{self.config.phone_number_id}/messages"
         await self._call("POST", url, {"messaging_product": "whatsapp", "status": "read", "message_id": message_id})
+
+    async def upload_media(self, data: bytes, mime_type: str, filename: str) -> str:
+        """POST /{phone_number_id}/media (multipart): the id to send the medium by (e.g. a voice note).
+
+        Raises:
+            GraphApiError: Meta refused the upload or answered without an id.
+        """
+
+        def form() -> aiohttp.FormData:
+            fields = aiohttp.FormData()
+            fields.add_field("messaging_product", "whatsapp")
+            fields.add_field("type", mime_type)
+            fields.add_field("file", data, filename=filename, content_type=mime_type)
+            return fields
+
+        body = await self._call("POST", f"{self.config.graph_url}/{self.config.phone_number_id}/media", form=form)
+        if not isinstance(body, dict) or not body.get("id"):
+            raise GraphApiError(200, None, "upload answered without an id", retryable=False)
+        return str(body["id"])
 
     async def media_info(self, media_id: str) -> MediaInfo:
         """GET /{media_id}: a download URL valid for a few minutes, the MIME type and the size."""

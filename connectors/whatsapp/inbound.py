@@ -2,7 +2,7 @@
 
 A body may hold several entries, changes and messages (a batch); ``parse`` returns every one, in Meta's order
 sorted by timestamp per sender, skipping malformed items instead of refusing the whole batch. ``SenderQueues``
-runs each guest's messages one after the other and different guests in parallel.
+runs each guest's messages one after the other and different guests in parallel (a bounded number at once).
 """
 
 from __future__ import annotations
@@ -64,8 +64,11 @@ def _text_of(message: Message) -> tuple[str | None, dict[str, Any]]:
     if kind in SUPPORTED_MEDIA:
         media = cast(dict[str, Any], message.get(kind) or {})  # a TypedDict cannot be indexed by a variable key
         caption = str(media.get("caption") or "").strip()
-        info = {key: media[key] for key in ("id", "mime_type", "filename", "voice") if key in media}
+        info = {"kind": kind, **{key: media[key] for key in ("id", "mime_type", "filename", "voice") if key in media}}
         return (caption or None), {"media": info}
+    if kind == "reaction":
+        reaction = message.get("reaction", {})
+        return None, {"reaction": {"emoji": str(reaction.get("emoji", "")), "message_id": reaction.get("message_id")}}
     return None, {}
 
 
@@ -108,6 +111,8 @@ def _inbound(message: Any, names: dict[str, str]) -> Inbound | None:
     sender = str(message["from"])
     kind = str(message.get("type") or "unknown")
     text, extra = _text_of(message)  # type: ignore[arg-type]
+    if kind == "reaction" and not extra["reaction"]["emoji"]:
+        return None  # the guest took a reaction back: nothing to answer
     timestamp = str(message.get("timestamp") or "")
     metadata: dict[str, Any] = {
         "channel": "whatsapp",
@@ -123,13 +128,18 @@ def _inbound(message: Any, names: dict[str, str]) -> Inbound | None:
 
 
 class SenderQueues:
-    """One FIFO and one worker task per guest; a worker ends when its guest's queue is empty."""
+    """One FIFO and one worker task per guest; a worker ends when its guest's queue is empty.
 
-    def __init__(self, handle: Callable[[Inbound], Awaitable[None]]) -> None:
+    At most ``max_active`` messages are handled at once (a semaphore, first come first served): Rasa's work is
+    mostly CPU, so a burst of new guests waits its turn instead of slowing every conversation down together.
+    """
+
+    def __init__(self, handle: Callable[[Inbound], Awaitable[None]], max_active: int = 16) -> None:
         """``handle`` processes one message; its exceptions are logged and do not stop the queue."""
         self.handle = handle
         self._queues: dict[str, deque[Inbound]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
+        self._active = asyncio.Semaphore(max_active)
 
     def submit(self, item: Inbound) -> None:
         """Queues ``item`` behind its guest's earlier messages (synchronous: arrival order is kept)."""
@@ -142,7 +152,8 @@ class SenderQueues:
         while queue:
             item = queue.popleft()
             try:
-                await self.handle(item)
+                async with self._active:
+                    await self.handle(item)
             except Exception:  # one bad message must not stall the guest's queue
                 logger.exception("whatsapp: handling message %s failed", item.message_id)
         # No await between the emptiness check and the clean-up: submit() cannot interleave here.

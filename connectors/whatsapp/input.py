@@ -6,11 +6,18 @@ POST /webhooks/whatsapp/webhook  body ≤ 3 MB (413), X-Hub-Signature-256 on the
                                  are de-duplicated by id (dedupe.py), marked read, and passed to Rasa
 GET  /webhooks/whatsapp/         health, with counters of the delivery receipts seen
 
+Threads: the webhook is answered on the server's event loop, which does nothing else for it (size, signature,
+JSON, parse, hand-over). The messages are queued and handled on the channel's own loop thread (connectors/worker.py),
+because Rasa's handling of a message blocks its loop for tens of milliseconds at a time (NLU, SQL tracker store).
+That thread owns its Graph API session and de-duplication store; the server's loop keeps another Graph API client
+for proactive messages. On shutdown the queues are drained (up to 20 s) before the thread stops.
+
 Message types: text as is; tapped buttons, list rows and template quick replies send their payload (e.g.
 ``/ask_hours{"facility": "pool"}``); a number answering a numbered menu is mapped back to its payload; location
-and media with a caption as text plus metadata; media are downloaded to var/media/whatsapp. Types with nothing to
-say (sticker, reaction, contacts, captionless media, unknown) send ``unsupported_payload`` (default
-``/nlu_fallback``: the guest gets the fallback reply in their language) with ``whatsapp_type`` in the metadata.
+and media with a caption as text plus metadata; media are downloaded to var/media/whatsapp and described in
+``metadata["media"]`` (connectors/media.py). Types with nothing to say (sticker, reaction, contacts, captionless
+media, unknown) send ``/unsupported_message{"message_kind": ...}``: a polite reply that fits the type, in the
+guest's language. A removed reaction (empty emoji) is not answered.
 """
 
 from __future__ import annotations
@@ -30,17 +37,20 @@ from sanic.response import HTTPResponse
 
 from actions.errors import StoreError
 from actions.settings import ROOT, get_settings
+from connectors import speedups
+from connectors.media import unsupported_payload
 from connectors.rest import error
 from connectors.whatsapp import config as whatsapp_config
-from connectors.whatsapp import signature
+from connectors.whatsapp import signature, voice
 from connectors.whatsapp.dedupe import SeenMessages, create_seen_messages
 from connectors.whatsapp.graph import GraphApiError, GraphClient
 from connectors.whatsapp.inbound import Inbound, SenderQueues, parse
 from connectors.whatsapp.output import WhatsAppOutput
+from connectors.worker import LoopThread
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 3 * 1024 * 1024
-DEFAULT_UNSUPPORTED_PAYLOAD = "/nlu_fallback"
+DRAIN_SECONDS = 20.0
 
 
 class WhatsAppInput(InputChannel):
@@ -58,22 +68,21 @@ class WhatsAppInput(InputChannel):
         Raises:
             ConfigError: a credential is missing or a placeholder; the message names the variable.
         """
-        settings = whatsapp_config.load(credentials)
-        unsupported = str((credentials or {}).get("unsupported_payload") or DEFAULT_UNSUPPORTED_PAYLOAD)
-        return cls(settings, unsupported_payload=unsupported)
+        voice.voice_service()  # invalid STT_*/VOICE_* settings stop start-up too, naming the variable
+        return cls(whatsapp_config.load(credentials))
 
     def __init__(
         self,
         settings: whatsapp_config.WhatsAppConfig,
         *,
-        unsupported_payload: str = DEFAULT_UNSUPPORTED_PAYLOAD,
         seen: SeenMessages | None = None,
         media_dir: Path | None = None,
     ) -> None:
-        """No I/O: the HTTP session and the seen-ids store connect on first use."""
+        """No I/O: the worker thread, the HTTP sessions and the seen-ids store start on first use."""
         self.settings = settings
-        self.unsupported_payload = unsupported_payload
-        self.client = GraphClient(settings)
+        self.client = GraphClient(settings)  # the server's loop: proactive messages
+        self.worker_client = GraphClient(settings)  # the worker's loop: replies, read receipts, media
+        self.worker = LoopThread("whatsapp-worker")
         self._seen = seen
         self.media_dir = media_dir or ROOT / "var" / "media" / "whatsapp"
         self.menus: dict[str, list[str]] = {}
@@ -100,21 +109,21 @@ class WhatsAppInput(InputChannel):
 
     async def _mark_read(self, message_id: str) -> None:
         try:
-            await self.client.mark_read(message_id)
+            await self.worker_client.mark_read(message_id)
         except GraphApiError as exc:
             logger.warning("whatsapp mark-as-read failed: status=%s code=%s", exc.status, exc.code)
 
     def _text_for(self, item: Inbound) -> str:
-        """What Rasa reads for ``item``: its text, a menu choice's payload, or the unsupported payload."""
+        """What Rasa reads for ``item``: its text, a menu choice's payload, or the polite reply's payload."""
         text = (item.text or "").strip()
         menu = self.menus.get(item.sender)
         if menu and text.isdigit() and 1 <= int(text) <= len(menu):
             item.metadata["menu_choice"] = int(text)
             return menu[int(text) - 1]
-        return text or self.unsupported_payload
+        return text or unsupported_payload(item.kind)
 
     async def _handle(self, item: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """One guest message, in its guest's turn: dedupe, read receipt, media, Rasa."""
+        """One guest message, in its guest's turn (on the worker's loop): dedupe, read receipt, media, Rasa."""
         try:
             if not await self.seen.first_time(item.message_id):
                 logger.info("whatsapp: duplicate message %s ignored", item.message_id)
@@ -125,12 +134,13 @@ class WhatsAppInput(InputChannel):
         self._spawn(self._mark_read(item.message_id))
         if item.media_id:
             try:
-                path = await self.client.download(item.media_id, item.kind, self.media_dir)
-                item.metadata["media"]["path"] = str(path)
+                path = await self.worker_client.download(item.media_id, item.kind, self.media_dir)
+                item.metadata["media"].update(path=str(path), size=path.stat().st_size)
             except GraphApiError as exc:
                 logger.warning("whatsapp media download failed: status=%s code=%s", exc.status, exc.code)
                 item.metadata["media"]["error"] = exc.title
-        output = WhatsAppOutput(self.client, self.menus)
+        await voice.transcribe(item)
+        output = voice.speaking(WhatsAppOutput(self.worker_client, self.menus), item)
         await on_new_message(
             UserMessage(
                 self._text_for(item),
@@ -151,28 +161,52 @@ class WhatsAppInput(InputChannel):
                 logger.warning("whatsapp message %s failed: codes=%s", receipt.message_id, receipt.error_codes)
         return messages
 
+    def _enqueue(self, items: list[Inbound], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """On the worker's loop: queues one webhook's messages, in order, behind their guests' earlier ones."""
+        if self.queues is None:
+
+            async def handle(item: Inbound) -> None:
+                await self._handle(item, on_new_message)
+
+            self.queues = SenderQueues(handle)
+        for item in items:
+            self.queues.submit(item)
+
+    async def _drain(self) -> None:
+        """On the worker's loop, at shutdown: finishes the queued messages, then closes what the loop opened."""
+        if self.queues is not None:
+            await self.queues.join(timeout=DRAIN_SECONDS)
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=5)
+        await self.worker_client.close()
+        if self._seen is not None:
+            await self._seen.close()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health route, subscription check and the webhook."""
         webhook = Blueprint(f"conserje_{self.name()}", __name__)
 
-        async def handle(item: Inbound) -> None:
-            await self._handle(item, on_new_message)
+        @webhook.listener("after_server_start")
+        async def freeze(_app: Any, _loop: Any) -> None:
+            speedups.freeze_heap()  # the model is loaded (before_server_start): no more full-heap GC pauses
 
         @webhook.listener("before_server_stop")
         async def drain(_app: Any, _loop: Any) -> None:
-            if self.queues is not None:
-                await self.queues.join(timeout=20)
+            if self.worker.running:
+                await self.worker.run(self._drain())
+                self.worker.stop()
 
         @webhook.listener("after_server_stop")
         async def close(_app: Any, _loop: Any) -> None:
             await self.client.close()
-            if self._seen is not None:
-                await self._seen.close()
 
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
             busy = self.queues.busy if self.queues else 0
-            return response.json({"status": "ok", "receipts": dict(self.receipts), "busy_senders": busy})
+            voice_notes = dict(voice.voice_service().counters)
+            return response.json(
+                {"status": "ok", "receipts": dict(self.receipts), "busy_senders": busy, "voice_notes": voice_notes}
+            )
 
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
@@ -202,11 +236,10 @@ class WhatsAppInput(InputChannel):
                 return error(400, "invalid_json", "The body must be JSON.")
             if not isinstance(body, dict):
                 return error(400, "invalid_json", "The body must be a JSON object.")
-            if self.queues is None:
-                self.queues = SenderQueues(handle)
-            # Queued synchronously, in order, before the 200: the batch is accepted whole or not at all.
-            for item in self._record(body):
-                self.queues.submit(item)
+            messages = self._record(body)
+            if messages:
+                # Handed over in one piece before the 200, in arrival order (the worker's callbacks run in order).
+                self.worker.call_soon(self._enqueue, messages, on_new_message)
             return response.json({"status": "received"})
 
         return webhook

@@ -12,10 +12,12 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import yaml
 
 from connectors.whatsapp.signature import sign
 from scripts.stack import ROOT, Stack, migrate, stack_env
@@ -28,6 +30,7 @@ ACCESS_TOKEN = "EAAG-fake-access-token-0123456789"
 VERIFY_TOKEN = "verify-token-5b1e77"
 PHONE_NUMBER_ID = "106540352242922"
 _ids = count(1)
+PHOTO = ROOT / "media" / "photos" / "facade.jpg"  # a real JPEG for the media paths
 
 
 @pytest.fixture(scope="module")
@@ -249,16 +252,89 @@ def test_argentine_mobiles_are_answered_without_the_nine(wa_stack: Stack, graph:
     assert wa_stack.tracker(sender)["slots"]["language"] == "es"  # the conversation keeps the wa_id
 
 
-def test_a_sticker_gets_a_polite_reply_in_the_guests_language(wa_stack: Stack, graph: GraphApiFake) -> None:
-    sender = "5215512345040"
+def unsupported_reply(language: str, kind: str) -> str:
+    """The text domain/channels.yml gives for a wordless message of ``kind`` in ``language``."""
+    domain = yaml.safe_load((ROOT / "domain" / "channels.yml").read_text(encoding="utf-8"))
+    for variation in domain["responses"]["utter_unsupported_message"]:
+        slots = {condition["name"]: condition["value"] for condition in variation["condition"]}
+        if slots == {"language": language, "message_kind": kind}:
+            return str(variation["text"])
+    raise AssertionError(f"no {language} variation for {kind}")
+
+
+CONTACT_CARD = [
+    {
+        "name": {"formatted_name": "Ana Pérez", "first_name": "Ana"},
+        "phones": [{"phone": "+54 9 11 5555 0100", "type": "CELL"}],
+    }
+]
+UNKNOWN = {"code": 131051, "title": "Message type unknown", "message": "Message type unknown"}
+
+
+@pytest.mark.parametrize(
+    ("opening", "kind", "content", "language", "expected_kind"),
+    [
+        ("hello there", "sticker", {"id": "880001", "mime_type": "image/webp", "animated": False}, "en", "sticker"),
+        (None, "sticker", {"id": "880002", "mime_type": "image/webp", "animated": True}, "es", "sticker"),
+        ("hola, buenas tardes", "reaction", {"message_id": "wamid.OUT00001", "emoji": "\U0001f44d"}, "es", "reaction"),
+        ("good morning, I have a question", "contacts", CONTACT_CARD, "en", "contacts"),
+        ("buen día, tengo una consulta", "unsupported", {}, "es", "other"),
+    ],
+    ids=["sticker-en", "sticker-first-message-es", "reaction-es", "contacts-en", "unknown-type-es"],
+)
+def test_a_message_without_words_gets_a_reply_that_fits_it_in_the_guests_language(
+    wa_stack: Stack,
+    graph: GraphApiFake,
+    opening: str | None,
+    kind: str,
+    content: Any,
+    language: str,
+    expected_kind: str,
+) -> None:
+    sender = f"52155123460{next(_ids) % 100:02d}"
+    if opening:
+        post(wa_stack, webhook(text(sender, opening)))
+        graph.wait_until(lambda fake: len(to(fake, sender)) == 1)
+    inbound = message(sender, kind)
+    inbound[kind] = content
+    if kind == "unsupported":
+        inbound["errors"] = [UNKNOWN]
+    before = len(to(graph, sender))
+    post(wa_stack, webhook(inbound))
+    graph.wait_until(lambda fake: len(to(fake, sender)) == before + 1)
+    reply = to(graph, sender)[-1]
+    assert reply["type"] == "text" and reply["text"]["body"] == unsupported_reply(language, expected_kind)
+    tracker = wa_stack.tracker(sender)
+    user = [event for event in tracker["events"] if event["event"] == "user"][-1]
+    assert user["parse_data"]["intent"]["name"] == "unsupported_message"
+    assert user["metadata"]["whatsapp_type"] == kind and tracker["slots"]["language"] == language
+    bots = [event["metadata"].get("utter_action") for event in tracker["events"] if event["event"] == "bot"]
+    assert bots[-1] == "utter_unsupported_message"
+
+
+def test_a_removed_reaction_is_not_answered(wa_stack: Stack, graph: GraphApiFake) -> None:
+    sender = "5215512345041"
+    post(wa_stack, webhook(message(sender, "reaction", message_id="wamid.OUT00002", emoji="")))
+    post(wa_stack, webhook(text(sender, "hola")))
+    graph.wait_until(lambda fake: len(to(fake, sender)) == 1)
+    time.sleep(2)
+    assert len(to(graph, sender)) == 1
+    assert [event["text"] for event in wa_stack.tracker(sender)["events"] if event["event"] == "user"] == ["hola"]
+
+
+def test_a_photo_without_caption_is_stored_and_answered(wa_stack: Stack, graph: GraphApiFake) -> None:
+    sender = "5215512345042"
+    photo = PHOTO.read_bytes()
+    graph.add_media("990001", photo, "image/jpeg")
     post(wa_stack, webhook(text(sender, "hello there")))
     graph.wait_until(lambda fake: len(to(fake, sender)) == 1)
-    post(wa_stack, webhook(message(sender, "sticker", id="880001", mime_type="image/webp", animated=False)))
+    post(wa_stack, webhook(message(sender, "image", id="990001", mime_type="image/jpeg", sha256="x")))
     graph.wait_until(lambda fake: len(to(fake, sender)) == 2)
-    reply = to(graph, sender)[1]
-    assert reply["type"] == "text" and "Sorry" in reply["text"]["body"]
+    assert to(graph, sender)[-1]["text"]["body"] == unsupported_reply("en", "image")
     user = [event for event in wa_stack.tracker(sender)["events"] if event["event"] == "user"][-1]
-    assert user["metadata"]["whatsapp_type"] == "sticker"
+    media = user["metadata"]["media"]
+    assert media["kind"] == "image" and media["mime_type"] == "image/jpeg" and media["size"] == len(photo)
+    assert Path(media["path"]).read_bytes() == photo
 
 
 def test_graph_api_failures_are_retried(wa_stack: Stack, graph: GraphApiFake) -> None:

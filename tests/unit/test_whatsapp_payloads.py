@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from connectors.media import unsupported_payload
 from connectors.whatsapp.inbound import parse
 from connectors.whatsapp.output import interactive_messages, location_message, recipient, split_text
 
@@ -62,15 +63,19 @@ def msg(kind: str, content: Any, sender: str = "5491155550123", ident: str = "wa
         (
             msg("image", {"id": "m1", "mime_type": "image/jpeg", "caption": "mi reserva"}),
             "mi reserva",
-            {"media": {"id": "m1", "mime_type": "image/jpeg"}},
+            {"media": {"kind": "image", "id": "m1", "mime_type": "image/jpeg"}},
         ),
         (
             msg("audio", {"id": "m2", "mime_type": "audio/ogg", "voice": True}),
             None,
-            {"media": {"id": "m2", "mime_type": "audio/ogg", "voice": True}},
+            {"media": {"kind": "audio", "id": "m2", "mime_type": "audio/ogg", "voice": True}},
         ),
         (msg("sticker", {"id": "m3", "mime_type": "image/webp"}), None, {}),
-        (msg("reaction", {"message_id": "wamid.X", "emoji": "👍"}), None, {}),
+        (
+            msg("reaction", {"message_id": "wamid.X", "emoji": "👍"}),
+            None,
+            {"reaction": {"emoji": "👍", "message_id": "wamid.X"}},
+        ),
         (msg("contacts", [{"name": {"formatted_name": "Bob"}}]), None, {}),
         (msg("unsupported", {}), None, {}),
     ],
@@ -236,4 +241,10 @@ def test_a_number_answering_a_numbered_menu_becomes_its_payload() -> None:
     assert channel._text_for(item) == "/b" and item.metadata["menu_choice"] == 2
     assert channel._text_for(Inbound("549", "wamid.2", "text", "7", {})) == "7"
     assert channel._text_for(Inbound("550", "wamid.3", "text", "2", {})) == "2"
-    assert channel._text_for(Inbound("549", "wamid.4", "sticker", None, {})) == "/nlu_fallback"
+    assert channel._text_for(Inbound("549", "wamid.4", "sticker", None, {})) == unsupported_payload("sticker")
+    assert unsupported_payload("sticker") == '/unsupported_message{"message_kind":"sticker"}'
+    assert unsupported_payload("order") == '/unsupported_message{"message_kind":"other"}'
+
+
+def test_a_removed_reaction_is_no_message() -> None:
+    assert parse(body(msg("reaction", {"message_id": "wamid.X", "emoji": ""})), PHONE_ID) == ([], [])
