@@ -183,19 +183,111 @@ class Faq(Strict):
     accessibility: dict
 
 
+PLATFORMS = ("google", "tripadvisor", "booking")
+SEGMENTS = ("business", "leisure", "family", "long_stay")
+LOYALTY_EVENTS = ("feedback_survey", "qr_checkin", "stay_completed", "late_checkout_purchased")
+Platform = Literal["google", "tripadvisor", "booking"]
+LoyaltyEvent = Literal["feedback_survey", "qr_checkin", "stay_completed", "late_checkout_purchased"]
+
+
+class ReviewTemplate(Strict):
+    """The approved WhatsApp template of the review request (sent outside the 24-hour window)."""
+
+    name: str = Field(regex=r"^[a-z0-9_]{1,512}$")
+    languages: dict[Literal["es", "en"], str]  # guest language → template language code, e.g. es_AR
+
+
 class Reviews(Strict):
-    platforms: dict[Literal["google", "tripadvisor", "booking"], str]
+    """Post-stay review requests: when, how often, and which public platform comes first per segment."""
+
+    platforms: dict[Platform, str]
     low_rating_max: int = Field(ge=1, le=5)
     gating: Literal[False]
     points_for_public_reviews: Literal[False]
+    send_after_hours: float = Field(24, ge=0)
+    send_between: tuple[str, str] = ("09:00", "21:00")  # hotel time; a request due outside waits for the opening
+    reminders: int = Field(2, ge=0, le=2)
+    reminder_every_hours: float = Field(72, gt=0)
+    long_stay_nights: int = Field(7, ge=2)
+    first_platform: dict[Literal["business", "leisure", "family", "long_stay"], Platform]
+    template: ReviewTemplate
+
+    _check = validator("send_between", allow_reuse=True, each_item=True)(lambda v: _hhmm(v) and v)
+
+    @validator("platforms")
+    def _all_platforms(cls, value: dict[str, str]) -> dict[str, str]:  # noqa: N805
+        for name, url in value.items():
+            if not url.startswith("https://"):
+                raise ValueError(f"{name}: the link must be an https URL")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def _segments(cls, values: dict) -> dict:  # noqa: N805
+        missing = sorted(set(SEGMENTS) - set(values["first_platform"]))
+        if missing:
+            raise ValueError(f"first_platform needs every segment (missing {missing})")
+        unknown = sorted(set(values["first_platform"].values()) - set(values["platforms"]))
+        if unknown:
+            raise ValueError(f"first_platform names platforms without a link: {unknown}")
+        opens, closes = (_hhmm(v) for v in values["send_between"])
+        if closes <= opens:
+            raise ValueError("send_between must open before it closes")
+        return values
+
+
+class Badge(Strict):
+    """A badge earned on the ``count``-th time an event is awarded."""
+
+    event: LoyaltyEvent
+    count: int = Field(ge=1)
+
+
+class Reward(Strict):
+    """A reward of the catalogue: a late checkout until an hour (through the late-checkout rules) or a facility."""
+
+    points: int = Field(gt=0)
+    late_checkout_until: str | None = None
+    facility: str | None = None
+
+    @root_validator(skip_on_failure=True)
+    def _one_kind(cls, values: dict) -> dict:  # noqa: N805
+        if (values["late_checkout_until"] is None) == (values["facility"] is None):
+            raise ValueError("a reward is either `late_checkout_until` or `facility`")
+        if values["late_checkout_until"] is not None:
+            _hhmm(values["late_checkout_until"])
+        if values["facility"] is not None and values["facility"] not in FACILITIES:
+            raise ValueError(f"unknown facility {values['facility']!r}")
+        return values
 
 
 class Loyalty(Strict):
-    points: dict[Literal["feedback_survey", "qr_checkin", "stay_completed", "late_checkout_purchased"], int]
+    """Points per event, the daily cap, levels (by points ever earned), badges and the rewards catalogue."""
+
+    points: dict[LoyaltyEvent, int]
     daily_cap: int = Field(gt=0)
     levels: dict[str, int]
-    badges: dict[str, dict]
-    rewards: dict[str, dict]
+    badges: dict[str, Badge]
+    rewards: dict[str, Reward]
+
+    @validator("points")
+    def _every_event(cls, value: dict[str, int]) -> dict[str, int]:  # noqa: N805
+        missing = sorted(set(LOYALTY_EVENTS) - set(value))
+        if missing or any(points < 0 for points in value.values()):
+            raise ValueError(f"points for every event, none negative (missing {missing})")
+        return value
+
+    @validator("levels")
+    def _levels(cls, value: dict[str, int]) -> dict[str, int]:  # noqa: N805
+        thresholds = list(value.values())
+        if 0 not in thresholds or len(set(thresholds)) != len(thresholds):
+            raise ValueError("levels need a 0 threshold and distinct thresholds")
+        return dict(sorted(value.items(), key=lambda item: item[1]))
+
+    def level(self, earned: int) -> tuple[str, str | None, int]:
+        """The level for ``earned`` points ever earned, the next level, and the points still missing for it."""
+        current = next(name for name, floor in reversed(self.levels.items()) if earned >= floor)
+        above = [(name, floor) for name, floor in self.levels.items() if floor > earned]
+        return (current, above[0][0], above[0][1] - earned) if above else (current, None, 0)
 
 
 class HotelProfile(Strict):
