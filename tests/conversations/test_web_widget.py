@@ -1,7 +1,9 @@
-"""The web chat page in headless Chromium against the real servers: text, buttons, images, session on reload."""
+"""The web chat page in headless Chromium against the real servers: text, buttons, images, session on reload,
+and a photo and a voice note sent from the widget (Chromium's fake microphone records a real WebM/Opus file)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +16,13 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-from scripts.stack import Stack
+from scripts.stack import ROOT, Stack
 from tests.conftest import unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOT = Path("/tmp/conserje-web-widget.png")
+PHOTO = ROOT / "media" / "photos" / "facade.jpg"
 WAIT = 30
 
 pytestmark = pytest.mark.conversation
@@ -33,6 +36,8 @@ def browser() -> Iterator[WebDriver]:
     options = Options()
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=520,760"):
+        options.add_argument(argument)
+    for argument in ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"):  # a microphone
         options.add_argument(argument)
     options.add_argument("--lang=es-AR")
     options.add_experimental_option("prefs", {"intl.accept_languages": "es-AR,es"})
@@ -120,3 +125,36 @@ def test_web_chat_page_talks_to_the_assistant(stack: Stack, browser: WebDriver) 
     for expected in ("utter_greet", "utter_hours", "utter_which_room_photos", "utter_room_photo"):
         assert expected in responses, responses
     assert browser.find_elements(By.CSS_SELECTOR, ".cj-msg.cj-image img")  # the transcript is shown again
+
+
+def test_the_widget_sends_a_photo_and_a_voice_note(stack: Stack, browser: WebDriver) -> None:
+    browser.get(f"{stack.rasa_url}/webhooks/web/")
+    sender = session_id(browser)
+
+    before = bot_count(browser)
+    picker = browser.find_element(By.ID, "cj-file")
+    browser.execute_script("arguments[0].hidden = false", picker)  # what the 📷 label opens
+    picker.send_keys(str(PHOTO))
+    WebDriverWait(browser, WAIT).until(
+        lambda d: d.execute_script(
+            "const i = document.querySelector('.cj-msg.cj-user img'); return !!i && i.complete && i.naturalWidth > 0"
+        )
+    )
+    assert wait_for_bot(browser, before)
+
+    before = bot_count(browser)
+    record = browser.find_element(By.ID, "cj-record")
+    record.click()
+    WebDriverWait(browser, WAIT).until(lambda d: "cj-recording" in record.get_attribute("class"))
+    time.sleep(1.5)  # a second and a half of the fake microphone's tone
+    record.click()
+    assert wait_for_bot(browser, before)
+
+    events = stack.tracker(sender)["events"]
+    media = [event["metadata"]["media"] for event in events if event["event"] == "user"]
+    assert [item["kind"] for item in media] == ["image", "audio"]
+    assert media[0]["mime_type"] == "image/jpeg" and media[0]["size"] == PHOTO.stat().st_size
+    assert media[1]["mime_type"] == "audio/webm" and media[1]["voice"] is True and media[1]["size"] > 1000
+    assert Path(media[1]["path"]).read_bytes()[:4] == b"\x1aE\xdf\xa3"
+    responses = [event.get("metadata", {}).get("utter_action") for event in events if event["event"] == "bot"]
+    assert responses == ["utter_unsupported_message", "utter_unsupported_message"]
