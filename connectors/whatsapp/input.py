@@ -41,7 +41,7 @@ from connectors import speedups
 from connectors.media import unsupported_payload
 from connectors.rest import error
 from connectors.whatsapp import config as whatsapp_config
-from connectors.whatsapp import signature, voice
+from connectors.whatsapp import signature
 from connectors.whatsapp.dedupe import SeenMessages, create_seen_messages
 from connectors.whatsapp.graph import GraphApiError, GraphClient
 from connectors.whatsapp.inbound import Inbound, SenderQueues, parse
@@ -68,7 +68,6 @@ class WhatsAppInput(InputChannel):
         Raises:
             ConfigError: a credential is missing or a placeholder; the message names the variable.
         """
-        voice.voice_service()  # invalid STT_*/VOICE_* settings stop start-up too, naming the variable
         return cls(whatsapp_config.load(credentials))
 
     def __init__(
@@ -139,8 +138,7 @@ class WhatsAppInput(InputChannel):
             except GraphApiError as exc:
                 logger.warning("whatsapp media download failed: status=%s code=%s", exc.status, exc.code)
                 item.metadata["media"]["error"] = exc.title
-        await voice.transcribe(item)
-        output = voice.speaking(WhatsAppOutput(self.worker_client, self.menus), item)
+        output = WhatsAppOutput(self.worker_client, self.menus)
         await on_new_message(
             UserMessage(
                 self._text_for(item),
@@ -203,10 +201,7 @@ class WhatsAppInput(InputChannel):
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
             busy = self.queues.busy if self.queues else 0
-            voice_notes = dict(voice.voice_service().counters)
-            return response.json(
-                {"status": "ok", "receipts": dict(self.receipts), "busy_senders": busy, "voice_notes": voice_notes}
-            )
+            return response.json({"status": "ok", "receipts": dict(self.receipts), "busy_senders": busy})
 
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
