@@ -246,6 +246,7 @@ class Reward(Strict):
     """A reward of the catalogue: a late checkout until an hour (through the late-checkout rules) or a facility."""
 
     points: int = Field(gt=0)
+    title: Localized  # as the catalogue shows it
     late_checkout_until: str | None = None
     facility: str | None = None
 

@@ -15,7 +15,7 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 
-from actions import qr, services
+from actions import qr, review_answers, reviews, services
 from actions.admin import api as admin_api
 from actions.errors import ConfigError
 from actions.profile import load_profile, profile_path
@@ -58,6 +58,8 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
     app.static("/media/photos", str(photo_dir), name="conserje_photos")
     admin_api.attach(app)
     qr.attach(app)
+    reviews.attach(app)
+    review_answers.attach(app)
 
     @app.get("/ready")
     async def ready(_request: Request) -> response.HTTPResponse:

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # QR confirmations: the HMAC key of the tokens (unset: no QR codes are issued) and where their PNGs are kept.
     qr_secret: str | None = Field(None, env="CONSERJE_QR_SECRET")
     qr_dir: Path = Field(ROOT / "var" / "qr", env="QR_DIR")
+    # Post-stay review requests: how often the action server's scheduler sends what is due (0: never, only
+    # POST /admin/reviews/dispatch).
+    review_scheduler_seconds: float = Field(300.0, ge=0, env="REVIEW_SCHEDULER_SECONDS")
 
     class Config:
         env_file = None

@@ -178,6 +178,7 @@ def _wrap(handler: Handler) -> Handler:
 def attach(app: Sanic) -> None:
     """Mounts /admin on the action server (every route needs the bearer token; 404 when no token is set)."""
     import actions.admin.late_checkouts
+    import actions.admin.post_stay
     import actions.admin.qr
     import actions.admin.reservations  # noqa: F401 - these imports register their routes
 

@@ -1,0 +1,263 @@
+"""Post-stay review requests: scheduled when a stay ends, sent within the hotel's hours, reminded at most twice.
+
+A stay has ended when its check-out is recorded in the PMS (POST /admin/reservations/{code}/check-out, or the PMS
+itself) or its check-out day has passed. ``scan`` finds such stays, ``schedule`` persists one request per booking
+(unique) and awards ``stay_completed``; ``dispatch`` sends what is due — the scheduler in the action server calls it
+every REVIEW_SCHEDULER_SECONDS, POST /admin/reviews/dispatch on demand.
+
+Sending goes through Rasa's HTTP API (trigger_intent EXTERNAL_review_request, output channel ``whatsapp``), so the
+WhatsApp channel sends the approved template (action_review_request builds it) exactly as it sends everything
+else; the action server never talks to Meta. A row is claimed by moving its ``due_at`` before the send, so two
+dispatchers at once never send it twice; a failed send is retried at the next run. Guests without a WhatsApp
+number get no request (status ``no_channel``); opted-out guests never get one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, timezone
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from sanic import Sanic
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from actions import clock, loyalty
+from actions.errors import ServiceError
+from actions.pms.common import phone_digits
+from actions.pms.models import Reservation
+from actions.profile import HotelProfile
+from actions.services import Services, services
+from actions.store.post_stay import OptOutRow, ReviewRequestRow
+
+logger = logging.getLogger(__name__)
+
+REQUEST_INTENT = "EXTERNAL_review_request"
+SCAN_DAYS = 3  # how far back the scan looks for check-out days that passed while nobody ran it
+RETRY_MINUTES = 15
+# Country codes where the request goes out in Spanish (the PMS does not know the guest's language).
+SPANISH_PREFIXES = tuple("34 51 52 53 54 56 57 58 502 503 504 505 506 507 591 593 595 598".split())
+
+
+class SendError(ServiceError):
+    """Rasa could not be reached, or refused the trigger."""
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    """What one dispatch run did."""
+
+    scheduled: int
+    sent: int
+    reminders: int
+    skipped_opted_out: int
+    failed: int
+
+    def as_dict(self) -> dict[str, int]:
+        """JSON-ready view."""
+        return self.__dict__.copy()
+
+
+def aware(stamp: datetime) -> datetime:
+    """A stamp read back from the database as aware (SQLite keeps UTC without its offset)."""
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+
+
+def segment(reservation: Reservation, profile: HotelProfile) -> str:
+    """family (family room or 3+ guests), long_stay (N+ nights), business (one guest, weeknights only), leisure."""
+    nights = (reservation.check_out - reservation.check_in).days
+    if reservation.room_type == "family" or reservation.guests >= 3:
+        return "family"
+    if nights >= profile.reviews.long_stay_nights:
+        return "long_stay"
+    weeknights = all(
+        (reservation.check_in + timedelta(days=n)).weekday() < 4 for n in range(nights)
+    )  # Monday to Thursday nights
+    if reservation.guests == 1 and weeknights:
+        return "business"
+    return "leisure"
+
+
+def language_for(digits: str | None) -> str:
+    """es for Spanish-speaking country codes, en otherwise."""
+    return "es" if digits and digits.startswith(SPANISH_PREFIXES) else "en"
+
+
+def in_window(instant: datetime, profile: HotelProfile) -> datetime:
+    """``instant``, or the next opening of the sending hours (hotel time) when it falls outside them."""
+    local = instant.astimezone(profile.tz)
+    opens, closes = (time.fromisoformat(value) for value in profile.reviews.send_between)
+    if local.time() < opens:
+        return datetime.combine(local.date(), opens, profile.tz)
+    if local.time() >= closes:
+        return datetime.combine(local.date() + timedelta(days=1), opens, profile.tz)
+    return local
+
+
+async def opted_out(running: Services, guest: str) -> bool:
+    """Whether the guest asked for no more proactive messages."""
+    async with running.db.session() as session:
+        return await session.get(OptOutRow, guest) is not None
+
+
+async def schedule(running: Services, reservation: Reservation, now: datetime) -> tuple[ReviewRequestRow, bool]:
+    """The booking's review request and whether this call created it (with the stay's loyalty award)."""
+    profile = running.profile
+    planned = datetime.combine(reservation.check_out, time.fromisoformat(reservation.checkout_time), profile.tz)
+    ended = min(planned, now) if reservation.status == "checked_out" else planned
+    guest = phone_digits(reservation.phone)
+    status = "scheduled" if guest else "no_channel"
+    if guest and await opted_out(running, guest):
+        status = "opted_out"
+    row = ReviewRequestRow(
+        reservation_code=reservation.code,
+        guest_key=guest,
+        channel="whatsapp" if guest else "none",
+        language=language_for(guest),
+        segment=segment(reservation, profile),
+        status=status,
+        due_at=in_window(ended + timedelta(hours=profile.reviews.send_after_hours), profile).astimezone(timezone.utc),
+        reminders_sent=0,
+        created_at=now.astimezone(timezone.utc),
+    )
+    try:
+        async with running.db.session() as session:
+            session.add(row)
+    except IntegrityError:
+        async with running.db.session() as session:
+            query = select(ReviewRequestRow).where(ReviewRequestRow.reservation_code == reservation.code)
+            return (await session.execute(query)).scalar_one(), False
+    await loyalty.award(running, reservation, "stay_completed", reservation.code, now)
+    logger.info("review_request_scheduled", extra={"request": row.id, "status": status, "segment": row.segment})
+    return row, True
+
+
+async def scan(running: Services, now: datetime) -> int:
+    """Schedules requests for stays that ended (checked out today, or a check-out day in the last days passed)."""
+    today = now.astimezone(running.profile.tz).date()
+    created = 0
+    for back in range(SCAN_DAYS + 1):
+        day = today - timedelta(days=back)
+        departures = (await running.pms.reservations_on(day))["departures"]
+        for reservation in departures:
+            if reservation.status == "cancelled" or (back == 0 and reservation.status != "checked_out"):
+                continue
+            created += (await schedule(running, reservation, now))[1]
+    return created
+
+
+async def trigger(running: Services, conversation_id: str, intent: str, entities: dict[str, Any], channel: str) -> None:
+    """Makes Rasa run ``intent``'s rule in a conversation and send the replies on ``channel``.
+
+    Raises:
+        SendError: Rasa could not be reached or refused.
+    """
+    settings = running.settings
+    params = {"output_channel": channel}
+    if settings.rasa_auth_token:
+        params["token"] = settings.rasa_auth_token
+    url = f"{settings.rasa_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
+            session.post(url, params=params, json={"name": intent, "entities": entities}) as reply,
+        ):
+            status = reply.status
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise SendError(f"Rasa unreachable ({type(exc).__name__})") from exc
+    if status != 200:
+        raise SendError(f"Rasa answered HTTP {status}")
+
+
+async def _claim(running: Services, row: ReviewRequestRow, next_due: datetime) -> bool:
+    """Moves the row's due time on, only if no other dispatcher did first."""
+    query = (
+        update(ReviewRequestRow)
+        .where(ReviewRequestRow.id == row.id, ReviewRequestRow.due_at == row.due_at)
+        .where(ReviewRequestRow.reminders_sent == row.reminders_sent, ReviewRequestRow.status == row.status)
+        .values(due_at=next_due)
+    )
+    async with running.db.session() as session:
+        return bool((await session.execute(query)).rowcount)
+
+
+async def dispatch(running: Services, now: datetime) -> DispatchReport:
+    """Schedules ended stays, then sends the due requests and reminders that fall within the sending hours."""
+    scheduled = await scan(running, now)
+    reviews, utc_now = running.profile.reviews, now.astimezone(timezone.utc)
+    sent = reminders = skipped = failed = 0
+    if in_window(now, running.profile) != now.astimezone(running.profile.tz):
+        return DispatchReport(scheduled, 0, 0, 0, 0)  # quiet hours: whatever is due waits for the opening
+    query = (
+        select(ReviewRequestRow)
+        .where(ReviewRequestRow.due_at <= utc_now)
+        .where(
+            or_(
+                ReviewRequestRow.status == "scheduled",
+                (ReviewRequestRow.status == "sent") & (ReviewRequestRow.reminders_sent < reviews.reminders),
+            )
+        )
+        .order_by(ReviewRequestRow.due_at)
+    )
+    async with running.db.session() as session:
+        due = list((await session.execute(query)).scalars())
+    for row in due:
+        if await opted_out(running, row.guest_key):
+            await _set(running, row.id, status="opted_out")
+            skipped += 1
+            continue
+        next_due = in_window(now + timedelta(hours=reviews.reminder_every_hours), running.profile)
+        if not await _claim(running, row, next_due.astimezone(timezone.utc)):
+            continue
+        try:
+            await trigger(running, row.guest_key, REQUEST_INTENT, {"review_request": str(row.id)}, row.channel)
+        except SendError as exc:
+            logger.warning("review_request_send_failed", extra={"request": row.id, "error": str(exc)})
+            await _set(running, row.id, due_at=utc_now + timedelta(minutes=RETRY_MINUTES))
+            failed += 1
+            continue
+        if row.status == "scheduled":
+            await _set(running, row.id, status="sent", sent_at=utc_now)
+            sent += 1
+        else:
+            await _set(running, row.id, reminders_sent=row.reminders_sent + 1)
+            reminders += 1
+    return DispatchReport(scheduled, sent, reminders, skipped, failed)
+
+
+async def _set(running: Services, request_id: int, **values: Any) -> None:
+    async with running.db.session() as session:
+        await session.execute(update(ReviewRequestRow).where(ReviewRequestRow.id == request_id).values(**values))
+
+
+def attach(app: Sanic) -> None:
+    """Runs the scheduler while the action server runs (every REVIEW_SCHEDULER_SECONDS; 0 turns it off)."""
+    tasks: list[asyncio.Task[Any]] = []
+
+    @app.after_server_start
+    async def _start(_app: Sanic, _loop: Any) -> None:
+        every = services().settings.review_scheduler_seconds
+        if every > 0:
+            tasks.append(asyncio.ensure_future(run_scheduler(every)))
+
+    @app.before_server_stop
+    async def _stop(_app: Sanic, _loop: Any) -> None:
+        for task in tasks:
+            task.cancel()
+
+
+async def run_scheduler(every_seconds: float) -> None:
+    """The action server's scheduler: a dispatch run every ``every_seconds`` while the server runs."""
+    while True:
+        running = services()
+        try:
+            report = await dispatch(running, clock.now(running.profile.tz))
+            if report.sent or report.reminders or report.failed:
+                logger.info("review_dispatch", extra=report.as_dict())
+        except ServiceError as exc:
+            logger.warning("review_dispatch_failed", extra={"error": type(exc).__name__})
+        await asyncio.sleep(every_seconds)
