@@ -9,7 +9,9 @@ message bodies against WhatsApp's limits (400, code 100 "Invalid parameter"): te
 "messages": [{"id": "wamid..."}]}``; ``status: read`` answers ``{"success": true}``.
 
 Media: ``add_media(id, data, mime)`` then GET /{version}/{id} → ``{url, mime_type, sha256, file_size, id}`` and
-GET that URL (bearer required) → the bytes.
+GET that URL (bearer required) → the bytes. Uploads: POST /{version}/{phone_number_id}/media as multipart
+(``messaging_product=whatsapp``, ``type``, ``file``; audio ≤ 16 MB) → ``{"id"}``; a message may then send that
+medium by ``{"id": ...}`` (an unknown id is refused like Meta does); ``uploaded(id)`` returns the bytes and type.
 
 Switches: ``fail_next(kind, times)`` with kind ``"500"``, ``"429"``, ``"131056"`` (pair rate limit, HTTP 400),
 ``"130429"`` (throughput limit, HTTP 400) or ``"400"`` (code 100, not retryable); ``delay`` seconds before answering.
@@ -123,6 +125,7 @@ class GraphApiFake:
         self.delay = 0.0
         self._failures: list[str] = []
         self._media: dict[str, tuple[bytes, str]] = {}
+        self._uploads: dict[str, tuple[bytes, str]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._runner: web.AppRunner | None = None
@@ -143,6 +146,11 @@ class GraphApiFake:
     def add_media(self, media_id: str, data: bytes, mime_type: str) -> None:
         """An inbound medium Meta holds for us."""
         self._media[media_id] = (data, mime_type)
+
+    def uploaded(self, media_id: str) -> tuple[bytes, str]:
+        """Bytes and MIME type of a medium we uploaded (KeyError if there is none)."""
+        with self._lock:
+            return self._uploads[media_id]
 
     def sent(self) -> list[dict[str, Any]]:
         """Bodies of the messages accepted for delivery (read receipts excluded), in order."""
@@ -180,6 +188,7 @@ class GraphApiFake:
         app = web.Application()
         app.router.add_get("/download/{media_id}", self._download)  # before the catch-all media info route
         app.router.add_post("/{version}/{phone_number_id}/messages", self._messages)
+        app.router.add_post("/{version}/{phone_number_id}/media", self._upload)
         app.router.add_get("/{version}/{media_id}", self._media_info)
         return app
 
@@ -215,6 +224,9 @@ class GraphApiFake:
             if not isinstance(body, dict):
                 raise Invalid("body must be JSON")
             check_message(body)
+            medium = body.get(str(body.get("type"))) or {}
+            if isinstance(medium, dict) and medium.get("id") and medium["id"] not in self._uploads:
+                raise Invalid("unknown media id")
         except (Invalid, KeyError, TypeError) as exc:
             self._record(request, body, 400)
             return meta_error(400, 100, f"Invalid parameter: {exc}")
@@ -229,6 +241,32 @@ class GraphApiFake:
                 "messages": [{"id": wamid}],
             }
         )
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            self._record(request, None, 401)
+            return meta_error(401, 190, "Invalid OAuth access token")
+        fields: dict[str, Any] = {}
+        try:
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if part.name == "file":
+                    fields["file"] = (await part.read(), part.headers.get("Content-Type", ""))
+                elif part.name:
+                    fields[part.name] = await part.text()
+        except (ValueError, AssertionError, KeyError):
+            fields = {}
+        summary = {key: value for key, value in fields.items() if key != "file"}
+        file = fields.get("file")
+        valid = fields.get("messaging_product") == "whatsapp" and bool(fields.get("type")) and file is not None
+        if not valid or not file[0] or len(file[0]) > 16 * 1024 * 1024:
+            self._record(request, summary, 400)
+            return meta_error(400, 100, "Invalid parameter: messaging_product, type and a file of at most 16 MB")
+        media_id = f"{next(self._ids) + 900000000000000}"
+        with self._lock:
+            self._uploads[media_id] = (bytes(file[0]), str(fields["type"]))
+        self._record(request, {**summary, "id": media_id, "size": len(file[0])}, 200)
+        return web.json_response({"id": media_id})
 
     async def _media_info(self, request: web.Request) -> web.Response:
         media_id = request.match_info["media_id"]
