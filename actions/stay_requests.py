@@ -23,6 +23,7 @@ from actions.pms.models import Reservation
 from actions.pms.port import ReservationNotFound
 from actions.services import Services
 from actions.stay_policy import Kind, Option, Reason, approval, assess
+from actions.store.db import utc
 from actions.store.stay_requests import StayRequestRow
 
 logger = logging.getLogger(__name__)
@@ -72,10 +73,6 @@ class StayRequest:
         }
 
 
-def _aware(stamp: datetime) -> datetime:
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
-
-
 def _to_request(row: StayRequestRow) -> StayRequest:
     decided = row.decided_at
     return StayRequest(
@@ -90,9 +87,9 @@ def _to_request(row: StayRequestRow) -> StayRequest:
         conversation_id=row.conversation_id,
         channel=row.channel,
         language=row.language,
-        created_at=_aware(row.created_at),
-        expires_at=_aware(row.expires_at),
-        decided_at=_aware(decided) if decided else None,
+        created_at=utc(row.created_at),
+        expires_at=utc(row.expires_at),
+        decided_at=utc(decided) if decided else None,
     )
 
 

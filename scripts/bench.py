@@ -7,7 +7,8 @@ Ours runs with its real action server and SQL tracker store (scripts/stack.py); 
 Prints a table (p50/p95/p99 latency, messages/s, errors, server RSS, load average), the ratios ours/vanilla and
 whether the targets are met; it never fails on a missed target. Server logs go to the temporary folder, kept when
 anything failed. Then the booking race (scripts/bench_booking.py) and the WhatsApp webhook burst
-(scripts/bench_webhooks.py); BENCH_ONLY=booking or BENCH_ONLY=webhooks runs only that one.
+(scripts/bench_webhooks.py), QR confirmation throughput (scripts/bench_qr.py) and speech-to-text quality and speed
+(scripts/bench_voice.py); BENCH_ONLY=booking, webhooks, qr or voice runs only that one.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `python scripts/bench.py` puts scripts/, not the project, on sys.path
 
-from scripts import bench_booking, bench_webhooks  # noqa: E402
+from scripts import bench_booking, bench_qr, bench_voice, bench_webhooks  # noqa: E402
 from scripts.stack import BIN, Stack, free_port, migrate, stack_env, stop, wait_for  # noqa: E402
 from scripts.train import ensure_model  # noqa: E402
 
@@ -245,12 +246,16 @@ def report(results: list[Result]) -> None:
 
 
 def main() -> int:
-    """Vanilla bot, ours, the booking race, the webhook burst; BENCH_ONLY=booking or webhooks: that one only."""
+    """Vanilla bot, ours, booking race, webhook burst, QR, voice; BENCH_ONLY=booking|webhooks|qr|voice: that one."""
     only = os.environ.get("BENCH_ONLY")
     if only == "booking":
         return bench_booking.main()
     if only == "webhooks":
         return bench_webhooks.main()
+    if only == "qr":
+        return bench_qr.main()
+    if only == "voice":
+        return bench_voice.main()
     workdir = Path(tempfile.mkdtemp(prefix="conserje-bench-"))
     vanilla_dir, ours_dir = workdir / "vanilla", workdir / "ours"
     vanilla_dir.mkdir()
@@ -270,7 +275,11 @@ def main() -> int:
     print()
     booking = bench_booking.main()
     print()
-    return bench_webhooks.main() or booking
+    webhooks = bench_webhooks.main()
+    print()
+    qr = bench_qr.main()
+    print()
+    return bench_voice.main() or qr or webhooks or booking
 
 
 if __name__ == "__main__":

@@ -58,49 +58,26 @@ async def _decide(request_id: str, kind: Kind, approve: bool) -> HTTPResponse:
     return response.json({**decided.as_dict(), "guest_notified": notified})
 
 
-@route(
-    "GET",
-    "/late-checkouts",
-    "Late checkout requests for a departure day (pending, done, approved, rejected)",
-    query=DATE_QUERY,
-    responses={200: "The day's requests", 400: "Missing or invalid date"},
-)
-async def list_late_checkouts(request: Request) -> HTTPResponse:
-    """GET /admin/late-checkouts?date=YYYY-MM-DD."""
-    return await _list(request, "late_checkout")
+def _register(kind: Kind, path: str, noun: str, day: str) -> None:
+    """The list, approve and reject routes of one kind of request, under /admin{path}."""
+    name = path.strip("/").replace("-", "_")
+
+    async def listing(request: Request) -> HTTPResponse:
+        return await _list(request, kind)
+
+    async def approve(request: Request, request_id: str) -> HTTPResponse:
+        return await _decide(request_id, kind, approve=True)
+
+    async def reject(request: Request, request_id: str) -> HTTPResponse:
+        return await _decide(request_id, kind, approve=False)
+
+    listing.__name__, approve.__name__, reject.__name__ = f"list_{name}", f"approve_{name}", f"reject_{name}"
+    listed = f"{noun.capitalize()} requests for {day} (pending, done, approved, rejected)"
+    route("GET", path, listed, query=DATE_QUERY, responses={200: "The requests", 400: "Bad date"})(listing)
+    for verb, handler, outcome in (("approve", approve, "PMS time, fee, guest told"), ("reject", reject, "guest told")):
+        summary = f"{verb.capitalize()} a pending {noun}: {outcome}"
+        route("POST", f"{path}/<request_id>/{verb}", summary, responses=DECISION_RESPONSES)(handler)
 
 
-@route("POST", "/late-checkouts/<request_id>/approve", "Approve a pending late checkout", responses=DECISION_RESPONSES)
-async def approve_late_checkout(request: Request, request_id: str) -> HTTPResponse:
-    """Changes the check-out time, posts the fee and tells the guest."""
-    return await _decide(request_id, "late_checkout", approve=True)
-
-
-@route("POST", "/late-checkouts/<request_id>/reject", "Reject a pending late checkout", responses=DECISION_RESPONSES)
-async def reject_late_checkout(request: Request, request_id: str) -> HTTPResponse:
-    """Tells the guest the request was declined; nothing is charged."""
-    return await _decide(request_id, "late_checkout", approve=False)
-
-
-@route(
-    "GET",
-    "/early-checkins",
-    "Early check-in requests for an arrival day (pending, done, approved, rejected)",
-    query=DATE_QUERY,
-    responses={200: "The day's requests", 400: "Missing or invalid date"},
-)
-async def list_early_checkins(request: Request) -> HTTPResponse:
-    """GET /admin/early-checkins?date=YYYY-MM-DD."""
-    return await _list(request, "early_checkin")
-
-
-@route("POST", "/early-checkins/<request_id>/approve", "Approve a pending early check-in", responses=DECISION_RESPONSES)
-async def approve_early_checkin(request: Request, request_id: str) -> HTTPResponse:
-    """Changes the check-in time, posts the fee and tells the guest."""
-    return await _decide(request_id, "early_checkin", approve=True)
-
-
-@route("POST", "/early-checkins/<request_id>/reject", "Reject a pending early check-in", responses=DECISION_RESPONSES)
-async def reject_early_checkin(request: Request, request_id: str) -> HTTPResponse:
-    """Tells the guest the request was declined; nothing is charged."""
-    return await _decide(request_id, "early_checkin", approve=False)
+_register("late_checkout", "/late-checkouts", "late checkout", "a departure day")
+_register("early_checkin", "/early-checkins", "early check-in", "an arrival day")

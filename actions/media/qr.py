@@ -89,6 +89,6 @@ def png(text: str) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n"
         + _chunk(b"IHDR", header)
-        + _chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + _chunk(b"IDAT", zlib.compress(b"".join(rows), 1))
         + _chunk(b"IEND", b"")
     )

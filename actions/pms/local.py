@@ -8,7 +8,7 @@ RoomUnavailable. No check-then-insert anywhere.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from actions.pms.models import BookingRequest, Cancellation, Charge, Offer, Rese
 from actions.pms.port import PMS, InvalidStay, ReservationNotFound, RoomUnavailable
 from actions.pms.tables import ChargeRow, ReservationRow, Room, RoomNight
 from actions.profile import HotelProfile
-from actions.store.db import Database
+from actions.store.db import Database, utc
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed on phones
 
@@ -317,14 +317,9 @@ class LocalPMS(PMS):
         }
 
 
-def _aware(stamp: datetime) -> datetime:
-    """SQLite returns naive date-times; they were stored in UTC."""
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
-
-
 def _to_charge(row: ChargeRow, code: str) -> Charge:
     return Charge(
-        code, row.description, from_cents(row.amount_cents), row.currency, _aware(row.posted_at), row.idempotency_key
+        code, row.description, from_cents(row.amount_cents), row.currency, utc(row.posted_at), row.idempotency_key
     )
 
 
@@ -345,5 +340,5 @@ def _to_reservation(row: ReservationRow) -> Reservation:
         currency=row.currency,
         checkin_time=row.checkin_time,
         checkout_time=row.checkout_time,
-        created_at=_aware(row.created_at),
+        created_at=utc(row.created_at),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -44,3 +45,8 @@ class Database:
     async def close(self) -> None:
         """Releases every pooled connection."""
         await self.engine.dispose()
+
+
+def utc(stamp: datetime) -> datetime:
+    """A stored date-time as an aware one: SQLite keeps no offset, and we store every stamp in UTC."""
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
