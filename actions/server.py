@@ -15,7 +15,7 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 
-from actions import qr, review_answers, reviews, services
+from actions import logs, qr, review_answers, reviews, services
 from actions.admin import api as admin_api
 from actions.errors import ConfigError
 from actions.profile import load_profile, profile_path
@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 @hookimpl
 def attach_sanic_app_extensions(app: Sanic) -> None:
     """Adds conserje's listeners and routes to the rasa-sdk Sanic app."""
+    logs.install()
     try:
         get_settings()
         profile = load_profile()
