@@ -3,16 +3,21 @@
 Mapping (WhatsApp's limits in brackets): text → text messages [4096 chars each, split at paragraph, line or word];
 1–3 buttons → interactive reply buttons [title 20, id 256, body 1024]; 4–10 → an interactive list [row title 24,
 row id 200]; more, or a payload too long to be an id → the text with a numbered menu, and the guest's number is
-mapped back to the payload by the input channel; image → image by link (with the text as caption when short);
+mapped back to the payload by the input channel; image → image by link, except the QR codes we make per guest
+(``/media/qr/`` on the action server), which are fetched and uploaded to Meta and sent by media id, so they need
+not be public and Meta keeps no link to them;
 custom ``{"type": "location", latitude, longitude, name?, address?}`` → a location pin; custom
 ``{"type": "template", ...}`` → a template message. Other custom JSON is never shown raw to a guest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from rasa.core.channels.channel import OutputChannel
 
 from connectors.whatsapp.graph import GraphApiError, GraphClient
@@ -27,6 +32,7 @@ MAX_ROWS = 10
 MAX_ROW_TITLE = 24
 MAX_ROW_DESCRIPTION = 72
 MAX_ROW_ID = 200
+UPLOADED_IMAGES = "/media/qr/"  # images made for one guest: sent by upload, never by link
 LIST_BUTTON_LABEL = "☰"  # language-neutral: guest-facing words live in domain/, not here
 
 
@@ -167,8 +173,31 @@ class WhatsAppOutput(OutputChannel):
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        """An image by link (Meta fetches it; the URL must be public HTTPS in production)."""
+        """An image by link (Meta fetches it; the URL must be public HTTPS in production); a QR code by upload."""
+        if UPLOADED_IMAGES in urlsplit(image).path:
+            media_id = await self._upload(image)
+            if media_id is not None:
+                await self._send(recipient_id, {"type": "image", "image": {"id": media_id}})
+                return
         await self._send(recipient_id, {"type": "image", "image": {"link": image}})
+
+    async def _upload(self, url: str) -> str | None:
+        """Fetches one of our images (without the Graph token) and uploads it; None when either step fails."""
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session,
+                session.get(url) as reply,
+            ):
+                if reply.status != 200:
+                    logger.error("whatsapp image fetch failed: status=%s", reply.status)
+                    return None
+                data, mime_type = await reply.read(), reply.content_type
+            return await self.client.upload_media(data, mime_type, "qr.png")
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            logger.error("whatsapp image fetch failed: %s", type(exc).__name__)
+        except GraphApiError as exc:
+            logger.error("whatsapp image upload failed: status=%s code=%s", exc.status, exc.code)
+        return None
 
     async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
         """A document by link when the attachment is a URL; anything else is not shown."""

@@ -367,3 +367,34 @@ def test_a_guest_writing_from_the_booking_phone_sees_it_without_a_code(wa_stack:
     post(wa_stack, webhook(text(stranger, "quiero ver mi reserva")))
     graph.wait_until(lambda fake: bool(to(fake, "541155550999")))
     assert all(code not in json.dumps(item) for item in to(graph, "541155550999"))
+
+
+def test_a_qr_code_is_uploaded_and_sent_by_media_id(wa_stack: Stack, graph: GraphApiFake) -> None:
+    import io
+
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    booked = wa_stack.admin(
+        "POST",
+        "/reservations",
+        json={
+            "room_type": "twin",
+            "check_in": "2026-12-10",
+            "check_out": "2026-12-12",
+            "guests": 2,
+            "guest_name": "Inés Paz",
+            "email": "ines@example.com",
+            "phone": "+54 9 11 5555 0888",
+        },
+    )
+    code = booked.json()["code"]
+    post(wa_stack, webhook(text("5491155550888", "mandame el qr de mi reserva")))
+    graph.wait_until(lambda fake: any(item.get("type") == "image" for item in to(fake, "541155550888")))
+    image = next(item for item in to(graph, "541155550888") if item.get("type") == "image")["image"]
+    assert "link" not in image  # uploaded: the QR's URL need not be public
+    data, mime_type = graph.uploaded(image["id"])
+    assert mime_type == "image/png"
+    (found,) = decode(Image.open(io.BytesIO(data)))
+    verified = wa_stack.admin("POST", "/qr/verify", json={"token": found.data.decode()})
+    assert verified.status_code == 200 and verified.json()["reservation"]["code"] == code
