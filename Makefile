@@ -40,7 +40,8 @@ run: migrate ## Set up, seed an empty database, train if needed, start the actio
 	$(BIN)/python -m scripts.run "$$($(BIN)/python -m scripts.train | tail -n 1)"
 
 shell: migrate ## Chat in the terminal (rasa shell) with the current model and a running action server
-	$(BIN)/rasa shell --model "$$($(BIN)/python -m scripts.train | tail -n 1)" --endpoints endpoints.yml
+	CONSERJE_ACTION_SECRET="$${CONSERJE_ACTION_SECRET:-$$($(BIN)/python -c 'from scripts.run import local_action_secret as s; print(s())')}" \
+		$(BIN)/rasa shell --model "$$($(BIN)/python -m scripts.train | tail -n 1)" --endpoints endpoints.yml
 
 validate: install ## Check training data and domain (rasa data validate)
 	$(BIN)/python -m scripts.validate

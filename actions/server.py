@@ -1,11 +1,13 @@
 """Action-server extensions through rasa-sdk's ``attach_sanic_app_extensions`` hook.
 
 Start-up validates settings and the hotel profile (an invalid one stops the server with a message naming the
-field), opens the services, and serves the shipped photos under /media/photos/.
+field), opens the services, and serves the shipped photos under /media/photos/. The action webhook answers only
+callers that send the shared secret (CONSERJE_ACTION_SECRET, sent by the Rasa server through endpoints.yml).
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import sys
 from typing import Any
@@ -22,6 +24,7 @@ from actions.profile import load_profile, profile_path
 from actions.settings import get_settings
 
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
+ACTION_SECRET_HEADER = "X-Conserje-Action-Secret"
 logger = logging.getLogger(__name__)
 
 
@@ -30,13 +33,33 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
     """Adds conserje's listeners and routes to the rasa-sdk Sanic app."""
     logs.install()
     try:
-        get_settings()
+        settings = get_settings()
         profile = load_profile()
+        if settings.action_secret is None:
+            raise ConfigError(
+                "CONSERJE_ACTION_SECRET is not set: the action webhook must only answer our Rasa server "
+                "(set the same value for both servers; `make run` generates one)"
+            )
     except ConfigError as exc:
         # Printed, not raised: the message must reach the operator without a traceback around it.
         print(f"conserje: cannot start the action server: {exc}", file=sys.stderr)
         sys.exit(2)
     photo_dir = profile.photo_dir(profile_path())
+    secret = settings.action_secret.encode()
+
+    @app.on_request
+    async def _only_our_rasa(request: Request) -> response.HTTPResponse | None:
+        # rasa-sdk's webhook runs any action for anyone who can reach the port; our Rasa server proves itself with
+        # the shared secret that endpoints.yml sends.
+        if request.path != "/webhook":
+            return None
+        sent = (request.headers.get(ACTION_SECRET_HEADER) or "").encode()
+        if hmac.compare_digest(sent, secret):
+            return None
+        return response.json(
+            {"error": {"code": "unauthorized", "message": f"The {ACTION_SECRET_HEADER} header is missing or wrong."}},
+            status=401,
+        )
 
     @app.before_server_start
     async def _open(_app: Sanic, _loop: Any) -> None:

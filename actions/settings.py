@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, env="REDIS_URL")
     public_base_url: str = Field("http://localhost:5055", env="PUBLIC_BASE_URL")
     admin_token: str | None = Field(None, env="CONSERJE_ADMIN_TOKEN")
+    # Shared with the Rasa server (endpoints.yml sends it as the X-Conserje-Action-Secret header): the action webhook
+    # answers only the Rasa server. Required by the action server; `make run` generates one when unset.
+    action_secret: str | None = Field(None, env="CONSERJE_ACTION_SECRET")
     # The PMS: `local` (embedded SQL), `qloapps`, or a dotted path to a PMS subclass built with the keywords
     # settings, db and profile (actions/pms/factory.py).
     pms_type: str = Field("local", env="PMS_TYPE")
@@ -88,7 +91,7 @@ class Settings(BaseSettings):
             raise ValueError("is a placeholder or shorter than 32 characters; use a long random secret")
         return value
 
-    @validator("admin_token")
+    @validator("admin_token", "action_secret")
     def _no_placeholder(cls, value: str | None) -> str | None:  # noqa: N805
         if value is not None and (value.lower() in PLACEHOLDER_SECRETS or len(value) < 16):
             raise ValueError("is a placeholder or shorter than 16 characters; use a long random token")

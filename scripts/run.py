@@ -7,6 +7,7 @@ naming the field. Ports: ACTION_PORT (5055) and RASA_PORT (5005). RASA_AUTH_TOKE
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -44,6 +45,16 @@ def _endpoints(action_port: str) -> Path:
     return target
 
 
+def local_action_secret() -> str:
+    """This machine's action secret (var/action-secret, created once, owner-only) for `make run` and `make shell`."""
+    path = ROOT / "var" / "action-secret"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -53,6 +64,8 @@ def main(model: str) -> int:
     # Explicit handlers: a shell may start us with SIGINT ignored (background jobs), and services stop us with SIGTERM.
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
+    # Both servers share the action secret (endpoints.yml sends it): the operator's, or this machine's own.
+    os.environ.setdefault("CONSERJE_ACTION_SECRET", local_action_secret())
     try:
         get_settings()
         profile = load_profile()
@@ -71,8 +84,6 @@ def main(model: str) -> int:
         str(BIN / "rasa"),
         "run",
         "--enable-api",
-        "--cors",
-        "*",
         "--port",
         rasa_port,
         "--model",
@@ -82,6 +93,10 @@ def main(model: str) -> int:
         "--credentials",
         "credentials.whatsapp.yml" if os.environ.get("WHATSAPP_ACCESS_TOKEN") else "credentials.yml",
     ]
+    # CORS only for the origins the operator lists (the widget page is served by Rasa itself: same origin).
+    origins = os.environ.get("CORS_ORIGINS", "").split()
+    if origins:
+        rasa_command += ["--cors", *origins]
     if os.environ.get("RASA_AUTH_TOKEN"):
         rasa_command += ["--auth-token", os.environ["RASA_AUTH_TOKEN"]]
     rasa = subprocess.Popen(rasa_command, cwd=ROOT)

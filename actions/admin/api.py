@@ -55,6 +55,15 @@ class Route:
 
 
 ROUTES: list[Route] = []
+# Every admin response: JSON only, never cached, framed, sniffed or sent with a referrer.
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Strict-Transport-Security": "max-age=31536000",
+}
 
 
 def route(
@@ -114,7 +123,12 @@ def openapi() -> dict[str, Any]:
     error_schema = {"$ref": "#/components/schemas/Error"}
     for item in ROUTES:
         parameters = [
-            {"name": part[1:-1].split(":")[0], "in": "path", "required": True, "schema": {"type": "string"}}
+            {
+                "name": part[1:-1].split(":")[0],
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if part.endswith(":int>") else "string"},
+            }
             for part in item.path.split("/")
             if part.startswith("<")
         ] + [{"name": name, "in": "query", **spec} for name, spec in item.query.items()]
@@ -177,6 +191,7 @@ def _wrap(handler: Handler) -> Handler:
 
 def attach(app: Sanic) -> None:
     """Mounts /admin on the action server (every route needs the bearer token; 404 when no token is set)."""
+    import actions.admin.handoffs
     import actions.admin.late_checkouts
     import actions.admin.post_stay
     import actions.admin.qr
@@ -192,6 +207,10 @@ def attach(app: Sanic) -> None:
         if not _authorized(request, token):
             return error(401, "unauthorized", "Missing or wrong bearer token.")
         return None
+
+    @blueprint.on_response
+    async def secure(_request: Request, reply: HTTPResponse) -> None:
+        reply.headers.update(SECURITY_HEADERS)
 
     async def spec(_request: Request) -> HTTPResponse:
         return response.json(openapi())

@@ -51,6 +51,29 @@ def test_asking_for_a_person_is_recorded_with_the_conversation_id(stack: Stack) 
     assert _handoffs(stack, "handoff-en") == [("asked", "en", "open")]
 
 
+def test_staff_see_the_handoff_queue_and_close_a_request(stack: Stack) -> None:
+    stack.turn("handoff-staff", "quiero hablar con una persona de recepción")
+    listed = stack.admin("GET", "/handoffs")
+    assert listed.status_code == 200
+    assert listed.headers["X-Content-Type-Options"] == "nosniff" and listed.headers["Cache-Control"] == "no-store"
+    (mine,) = (item for item in listed.json()["handoffs"] if item["conversation_id"] == "handoff-staff")
+    assert (mine["status"], mine["reason"], mine["language"]) == ("open", "asked", "es")
+    assert mine["last_message"] == "quiero hablar con una persona de recepción"
+
+    closed = stack.admin("POST", f"/handoffs/{mine['id']}/close")
+    assert closed.status_code == 200 and closed.json()["status"] == "closed" and closed.json()["closed_at"]
+    again = stack.admin("POST", f"/handoffs/{mine['id']}/close")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_closed"
+    assert _handoffs(stack, "handoff-staff") == [("asked", "es", "closed")]
+    open_ids = [item["id"] for item in stack.admin("GET", "/handoffs").json()["handoffs"]]
+    assert mine["id"] not in open_ids
+    closed_ids = [item["id"] for item in stack.admin("GET", "/handoffs?status=closed").json()["handoffs"]]
+    assert mine["id"] in closed_ids
+    assert stack.admin("POST", "/handoffs/999999/close").status_code == 404
+    assert stack.admin("GET", "/handoffs?status=maybe").json()["error"]["code"] == "invalid_status"
+    assert stack.admin("POST", "/handoffs/abc/close").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("message", "language"),
     [

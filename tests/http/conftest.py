@@ -20,6 +20,7 @@ class ActionServer:
 
     url: str
     token: str
+    action_secret: str
 
     def admin(self, method: str, path: str, token: str | None = None, **kwargs: object) -> requests.Response:
         """Calls /admin{path} with the bearer token (or ``token``)."""
@@ -45,6 +46,6 @@ def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ActionSe
     )
     try:
         wait_for(f"http://127.0.0.1:{port}/health", process, 90)
-        yield ActionServer(f"http://127.0.0.1:{port}", env["CONSERJE_ADMIN_TOKEN"])
+        yield ActionServer(f"http://127.0.0.1:{port}", env["CONSERJE_ADMIN_TOKEN"], env["CONSERJE_ACTION_SECRET"])
     finally:
         stop(process)

@@ -21,7 +21,24 @@ def _broken_profile(tmp_path: Path) -> Path:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **extra}
+    secret = "startup-test-action-secret"
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CONSERJE_ACTION_SECRET": secret, **extra}
+
+
+def test_action_server_refuses_to_start_without_the_action_secret() -> None:
+    env = _env()
+    del env["CONSERJE_ACTION_SECRET"]
+    result = subprocess.run(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "CONSERJE_ACTION_SECRET is not set" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_action_server_refuses_an_invalid_profile(tmp_path: Path) -> None:
