@@ -21,9 +21,7 @@ CALL: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("header", [None, "", "not-the-secret"])
-def test_a_call_without_the_secret_is_refused_and_runs_nothing(
-    action_server: ActionServer, header: str | None
-) -> None:
+def test_a_call_without_the_secret_is_refused_and_runs_nothing(action_server: ActionServer, header: str | None) -> None:
     headers = {} if header is None else {ACTION_SECRET_HEADER: header}
     reply = requests.post(f"{action_server.url}/webhook", json=CALL, headers=headers, timeout=30)
     assert reply.status_code == 401
