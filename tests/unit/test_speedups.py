@@ -1,13 +1,18 @@
-"""The cached action-result validator accepts and rejects exactly what Rasa's own validation does."""
+"""Every speedup gives what Rasa's own code gives: action-result validation, event types, classifier input, requests."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
+from aiohttp import web
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
 from connectors import speedups
+from scripts.stack import free_port
 
 VALID = [
     {"events": [], "responses": []},
@@ -92,3 +97,85 @@ def test_events_round_trip_with_resolver() -> None:
     speedups.install()
     events = [UserUttered("hola", {"name": "greet", "confidence": 1.0}), ActionExecuted("utter_greet"), SlotSet("a", 1)]
     assert deserialise_events([e.as_dict() for e in events]) == events
+
+
+def _rasa_create_x(messages: list) -> object:
+    """Rasa's own LogisticRegressionClassifier._create_X, re-implemented from its source for comparison."""
+    from scipy.sparse import csr_matrix, hstack, vstack
+
+    rows = []
+    for message in messages:
+        sparse = message.get_sparse_features(attribute="text")[1]
+        dense = message.get_dense_features(attribute="text")[1]
+        rows.append(
+            hstack([csr_matrix(sparse.features if sparse else []), csr_matrix(dense.features if dense else [])])
+        )
+    return vstack(rows)
+
+
+def test_classifier_input_matches_rasa(tmp_path: Path) -> None:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    storage, context = LocalModelStorage(tmp_path), ExecutionContext(GraphSchema({}), "test")
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    words = CountVectorsFeaturizer.create(
+        CountVectorsFeaturizer.get_default_config(), storage, Resource("words"), context
+    )
+    letters_config = {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "max_ngram": 3}
+    letters = CountVectorsFeaturizer.create(letters_config, storage, Resource("letters"), context)
+    data = TrainingData([Message(data={"text": text, "intent": "x"}) for text in ("hola che", "is the pool open")])
+    tokenizer.process_training_data(data)
+    for featurizer in (words, letters):
+        featurizer.train(data)
+    messages = [Message(data={"text": text}) for text in ("hola", "the pool is open now?", "zzz")]
+    tokenizer.process(messages)
+    # Sparse, then a dense featurizer, then sparse again: Rasa puts every sparse feature before the dense ones.
+    words.process(messages)
+    for index, message in enumerate(messages):
+        message.add_features(Features(np.array([[0.5, 0.0, float(index)]]), "sentence", "text", "dense_x"))
+    letters.process(messages)
+    expected = _rasa_create_x(messages).toarray()
+    speedups.install()
+    actual = LogisticRegressionClassifier._create_X(object(), messages).toarray()  # type: ignore[arg-type]
+    assert actual.shape == expected.shape
+    assert (actual == expected).all()
+    assert actual[:, -3:].tolist() == [[0.5, 0.0, 0.0], [0.5, 0.0, 1.0], [0.5, 0.0, 2.0]]
+
+
+async def _serve(port: int, peers: list[object]) -> web.AppRunner:
+    async def webhook(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername") if request.transport else None)
+        return web.json_response({"secret": request.headers.get("X-Secret"), "got": await request.json()})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+async def test_endpoint_requests_share_a_connection_and_survive_a_server_restart() -> None:
+    port, peers = free_port(), []
+    runner = await _serve(port, peers)
+    speedups.install()
+    endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-Secret": "s3"})
+    try:
+        replies = [await endpoint.request(json={"n": n}) for n in range(3)]
+        assert replies == [{"secret": "s3", "got": {"n": n}} for n in range(3)]
+        assert len(peers) == 3
+        assert len(set(peers)) == 1  # one kept-alive connection, not one per request
+        await runner.cleanup()  # the action server restarts: its end of the kept connection closes
+        runner = await _serve(port, peers)
+        assert await endpoint.request(json={"n": 3}) == {"secret": "s3", "got": {"n": 3}}
+        assert peers[-1] != peers[0]
+    finally:
+        await runner.cleanup()
