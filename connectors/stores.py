@@ -11,7 +11,6 @@ from typing import Any
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import create_engine, event
@@ -19,18 +18,21 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from actions import logs
 from actions.settings import get_settings
 from connectors import speedups
+from connectors.tracker_cache import TrackerCache
 
 
-class DatabaseUrlTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store on DATABASE_URL: conversations survive a restart."""
+class DatabaseUrlTrackerStore(TrackerCache):
+    """Rasa's SQL tracker store on DATABASE_URL (conversations survive a restart), with current trackers kept."""
 
     engine: Engine
 
     def __init__(self, domain: Domain | None = None, host: str | None = None, **kwargs: Any) -> None:
         """Connects Rasa's SQLTrackerStore to the configured database (``host`` from endpoints.yml is unused)."""
         speedups.install()
+        logs.install()
         url = get_settings().sync_database_url()
         if url.get_backend_name() == "sqlite":
             Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)

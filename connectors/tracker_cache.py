@@ -1,0 +1,115 @@
+"""Keeps recently used conversations in memory next to Rasa's SQL tracker store, checked against the database.
+
+Rasa's SQLTrackerStore re-reads every event of the conversation on each message, deserialises it and replays it into
+a new tracker, and before each save counts the stored events with an ORM query: ~20 % of the Rasa process under
+load (py-spy, README "Performance"). Here the tracker a message was answered with is kept, with the database's
+stamp of that conversation: the number of its rows and their highest id. Events are only ever appended (Rasa never
+updates or deletes them), so an unchanged stamp means nothing was written since, by this process or any other
+(several Rasa servers can share the database); a changed stamp means the tracker is read again exactly as Rasa
+reads it. A save of a kept tracker appends the events added since it was kept, the ones Rasa's count would find.
+
+A kept tracker is lent to one caller at a time (Rasa handles a conversation's messages one by one, under the lock
+store): another retrieve meanwhile reads the database. A tracker with events that were never saved, or whose new
+events start a conversation session (a fresh read holds only the latest session), is not handed out again.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+
+Stamp = tuple[int, int | None]  # (rows of the conversation, highest row id)
+
+# One bound parameter per DB-API paramstyle (PEP 249): the placeholder and the arguments.
+_PARAMETERS: dict[str, Callable[[str], tuple[str, Any]]] = {
+    "qmark": lambda value: ("?", (value,)),
+    "format": lambda value: ("%s", (value,)),
+    "numeric": lambda value: (":1", (value,)),
+    "named": lambda value: (":sender_id", {"sender_id": value}),
+    "pyformat": lambda value: ("%(sender_id)s", {"sender_id": value}),
+}
+
+
+@dataclass
+class _Kept:
+    tracker: DialogueStateTracker
+    stamp: Stamp
+    stored: int  # how many of tracker.events are in the database
+    lent: bool = True
+
+
+class TrackerCache(SQLTrackerStore):
+    """SQLTrackerStore whose `retrieve` and `save` reuse the last tracker of a conversation while it is current."""
+
+    kept_conversations = 1000  # most recently used conversations kept in memory
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Rasa's SQLTrackerStore with an empty cache."""
+        super().__init__(*args, **kwargs)
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+
+    def _stamp(self, session: Any, sender_id: str) -> Stamp:
+        """The conversation's row count and highest row id, from its sender_id index.
+
+        Plain SQL in the driver's parameter style: building and caching an SQLAlchemy statement for this took longer
+        than running it.
+        """
+        connection = session.connection()
+        style = connection.dialect.paramstyle
+        parameter, arguments = _PARAMETERS[style](sender_id)
+        sql = f"SELECT count(id), max(id) FROM {self.SQLEvent.__tablename__} WHERE sender_id = {parameter}"
+        count, highest = connection.exec_driver_sql(sql, arguments).one()
+        return int(count), highest
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The kept tracker if the database has not changed since it was kept, else Rasa's read."""
+        with self.session_scope() as session:
+            stamp = self._stamp(session, sender_id)
+        kept = self._kept.get(sender_id)
+        if kept and not kept.lent and kept.stamp == stamp and len(kept.tracker.events) == kept.stored:
+            kept.lent = True
+            self._kept.move_to_end(sender_id)
+            return kept.tracker
+        tracker = await super().retrieve(sender_id)
+        if tracker is None or (kept and kept.lent):
+            return tracker  # nothing to keep, or the borrower saves its own
+        with self.session_scope() as session:
+            unchanged = self._stamp(session, sender_id) == stamp  # nothing written while reading
+        if unchanged:
+            self._keep(sender_id, _Kept(tracker, stamp, len(tracker.events)))
+        return tracker
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The events a kept tracker gained since it was stored; Rasa's count query for any other tracker."""
+        kept = self._kept.get(tracker.sender_id)
+        if kept and kept.tracker is tracker and kept.stamp == self._stamp(session, tracker.sender_id):
+            return itertools.islice(tracker.events, kept.stored, None)
+        self._kept.pop(tracker.sender_id, None)
+        return super()._additional_events(session, tracker)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save; a kept tracker stays kept when the database holds exactly its events afterwards."""
+        await super().save(tracker)
+        kept = self._kept.get(tracker.sender_id)
+        if kept is None or kept.tracker is not tracker:
+            return
+        added = list(itertools.islice(tracker.events, kept.stored, None))
+        with self.session_scope() as session:
+            stamp = self._stamp(session, tracker.sender_id)
+        if stamp[0] != kept.stamp[0] + len(added) or any(isinstance(event, SessionStarted) for event in added):
+            self._kept.pop(tracker.sender_id, None)  # someone else wrote too, or a new session: read it next time
+            return
+        kept.stamp, kept.stored, kept.lent = stamp, len(tracker.events), False
+
+    def _keep(self, sender_id: str, kept: _Kept) -> None:
+        self._kept[sender_id] = kept
+        self._kept.move_to_end(sender_id)
+        while len(self._kept) > self.kept_conversations:
+            self._kept.popitem(last=False)
