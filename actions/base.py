@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import clock
+from actions import clock, metrics
 from actions.errors import ServiceError
 from actions.services import Services, services
 
@@ -54,9 +55,15 @@ class HotelAction(Action, ABC):
         running = services()
         language = tracker.get_slot("language") or "es"
         turn = Turn(dispatcher, tracker, running, language, clock.now(running.profile.tz))
+        started, outcome = time.perf_counter(), "error"
         try:
-            return await self.act(turn)
+            events = await self.act(turn)
+            outcome = "ok"
+            return events
         except ServiceError as exc:
+            outcome = "service_error"
             logger.warning("action_failed", extra={"action": self.name(), "error": type(exc).__name__})
             turn.say("utter_service_error", phone=running.profile.hotel.phone)
             return []
+        finally:
+            metrics.ACTION_SECONDS.labels(self.name(), outcome).observe(time.perf_counter() - started)

@@ -17,7 +17,7 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 
-from actions import logs, qr, review_answers, reviews, services
+from actions import logs, metrics, qr, review_answers, reviews, services
 from actions.admin import api as admin_api
 from actions.errors import ConfigError
 from actions.profile import load_profile, profile_path
@@ -87,4 +87,19 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
 
     @app.get("/ready")
     async def ready(_request: Request) -> response.HTTPResponse:
-        return response.json({"status": "ok", "hotel": profile.hotel.name})
+        # Alive is rasa-sdk's /health; ready means every dependency answers (503 names the one that does not).
+        checks = await services.services().readiness()
+        ok = all(value == "ok" for value in checks.values())
+        body = {"status": "ok" if ok else "unavailable", "hotel": profile.hotel.name, "checks": checks}
+        return response.json(body, status=200 if ok else 503)
+
+    @app.get("/metrics")
+    async def prometheus(request: Request) -> response.HTTPResponse:
+        token = services.services().settings.metrics_token
+        if not token:
+            return response.json({"error": {"code": "not_found", "message": "Metrics are disabled."}}, status=404)
+        if not metrics.authorized(request.headers.get("Authorization"), token):
+            return response.json({"error": {"code": "unauthorized", "message": "Wrong bearer token."}}, status=401)
+        metrics.PMS_BREAKER_STATE.set(metrics.BREAKER_STATES[services.services().breaker_state()])
+        body, content_type = metrics.exposition()
+        return response.raw(body, content_type=content_type)

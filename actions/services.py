@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
+import sqlalchemy as sa
+from redis.exceptions import RedisError
 
-from actions.errors import ConfigError
+from actions.errors import ConfigError, StoreError
 from actions.pms.factory import create_pms
 from actions.pms.port import PMS
+from actions.pms.resilience import CircuitBreakerPMS
 from actions.profile import HotelProfile, load_profile
 from actions.settings import Settings, get_settings
 from actions.store.db import Database
@@ -28,6 +31,34 @@ class Services:
     db: Database
     pms: PMS
     redis: Any = None  # redis.asyncio client when REDIS_URL is set
+
+    def breaker_state(self) -> str:
+        """The PMS circuit breaker's state ("closed", "half_open", "open"), found by walking the resilience chain."""
+        layer: Any = self.pms
+        while layer is not None:
+            if isinstance(layer, CircuitBreakerPMS):
+                return layer.state
+            layer = getattr(layer, "inner", None)
+        return "closed"
+
+    async def readiness(self) -> dict[str, str]:
+        """Each dependency as "ok" or the kind of failure: database, Redis (when configured), PMS breaker."""
+        checks: dict[str, str] = {}
+        try:
+            async with self.db.session() as session:
+                await session.execute(sa.text("SELECT 1"))
+            checks["database"] = "ok"
+        except StoreError:
+            checks["database"] = "unavailable"
+        if self.redis is not None:
+            try:
+                await self.redis.ping()
+                checks["redis"] = "ok"
+            except (RedisError, OSError):
+                checks["redis"] = "unavailable"
+        state = self.breaker_state()
+        checks["pms"] = "ok" if state == "closed" else f"breaker_{state}"
+        return checks
 
     def photo_url(self, name: str) -> str:
         """Public URL of a shipped photo, served by the action server under /media/photos/."""

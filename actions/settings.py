@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # Shared with the Rasa server (endpoints.yml sends it as the X-Conserje-Action-Secret header): the action webhook
     # answers only the Rasa server. Required by the action server; `make run` generates one when unset.
     action_secret: str | None = Field(None, env="CONSERJE_ACTION_SECRET")
+    # Bearer token of both processes' Prometheus endpoints (unset: they answer 404).
+    metrics_token: str | None = Field(None, env="CONSERJE_METRICS_TOKEN")
     # The PMS: `local` (embedded SQL), `qloapps`, or a dotted path to a PMS subclass built with the keywords
     # settings, db and profile (actions/pms/factory.py).
     pms_type: str = Field("local", env="PMS_TYPE")
@@ -91,7 +93,7 @@ class Settings(BaseSettings):
             raise ValueError("is a placeholder or shorter than 32 characters; use a long random secret")
         return value
 
-    @validator("admin_token", "action_secret")
+    @validator("admin_token", "action_secret", "metrics_token")
     def _no_placeholder(cls, value: str | None) -> str | None:  # noqa: N805
         if value is not None and (value.lower() in PLACEHOLDER_SECRETS or len(value) < 16):
             raise ValueError("is a placeholder or shorter than 16 characters; use a long random token")

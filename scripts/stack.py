@@ -205,6 +205,7 @@ def stack_env(workdir: Path, now: str) -> dict[str, str]:
         "TZ": "UTC",  # the hotel's hours must never depend on the server's time zone
         "CONSERJE_ADMIN_TOKEN": "stack-admin-token-" + os.urandom(8).hex(),
         "CONSERJE_ACTION_SECRET": "stack-action-secret-" + os.urandom(8).hex(),
+        "CONSERJE_METRICS_TOKEN": "stack-metrics-token-" + os.urandom(8).hex(),
         "CONSERJE_QR_SECRET": "stack-qr-secret-" + os.urandom(16).hex(),
         "QR_DIR": str(workdir / "qr"),
         "TF_CPP_MIN_LOG_LEVEL": "2",

@@ -37,6 +37,7 @@ from typing import Literal, TypeVar
 
 import aiohttp
 
+from actions import metrics
 from actions.errors import ConserjeError, ServiceError
 from actions.pms.cache import AvailabilityCache, availability_key
 from actions.pms.models import BookingRequest, Cancellation, Charge, Offer, Reservation, RoomTypeInfo, Status
@@ -261,20 +262,25 @@ class CircuitBreakerPMS(DelegatingPMS):
         """Fails fast while open; lets one trial through when half open; counts outcomes."""
         state = self.state
         if state == "open" or (state == "half_open" and self._trial_running):
+            metrics.PMS_SECONDS.labels(operation, "open").observe(0)
             raise PMSError("circuit open")
         trial = state == "half_open"
         self._trial_running = self._trial_running or trial
+        started, outcome = time.perf_counter(), "error"
         try:
             result = await call()
+            outcome = "ok"
         except ServiceError:
             self._record_failure(trial)
             raise
         except ConserjeError:
+            outcome = "business"
             self._record_success(trial)  # a business outcome: the PMS answered
             raise
         finally:
             if trial:
                 self._trial_running = False
+            metrics.PMS_SECONDS.labels(operation, outcome).observe(time.perf_counter() - started)
         self._record_success(trial)
         return result
 
