@@ -94,8 +94,9 @@ class PocketSphinxEngine(SpeechEngine):
         """Synchronous decoding (the benchmark calls this directly)."""
         with self._lock:
             decoder = self._load()
-            # A features-only pass first: cepstral mean normalisation then uses this note's own mean rather than
-            # the previous guest's, so each note is decoded the same whatever came before it.
+            # PocketSphinx adapts its feature normalisation from one utterance to the next (setting the cepstral
+            # mean or turning noise removal off does not stop it); a first pass over the same note sets that state
+            # from the note itself, so each note is decoded the same whatever came before it, for twice the CPU.
             decoder.start_utt()
             decoder.process_raw(pcm.data, no_search=True, full_utt=True)
             decoder.end_utt()

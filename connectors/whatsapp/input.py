@@ -17,7 +17,8 @@ Message types: text as is; tapped buttons, list rows and template quick replies 
 and media with a caption as text plus metadata; media are downloaded to var/media/whatsapp and described in
 ``metadata["media"]`` (connectors/media.py). Types with nothing to say (sticker, reaction, contacts, captionless
 media, unknown) send ``/unsupported_message{"message_kind": ...}``: a polite reply that fits the type, in the
-guest's language. A removed reaction (empty emoji) is not answered.
+guest's language. A removed reaction (empty emoji) is not answered. A captionless voice note is first transcribed
+(voice.py, connectors/audio/); replies to it also go as voice notes.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from connectors import speedups
 from connectors.media import unsupported_payload
 from connectors.rest import error
 from connectors.whatsapp import config as whatsapp_config
-from connectors.whatsapp import signature
+from connectors.whatsapp import signature, voice
 from connectors.whatsapp.dedupe import SeenMessages, create_seen_messages
 from connectors.whatsapp.graph import GraphApiError, GraphClient
 from connectors.whatsapp.inbound import Inbound, SenderQueues, parse
@@ -68,6 +69,7 @@ class WhatsAppInput(InputChannel):
         Raises:
             ConfigError: a credential is missing or a placeholder; the message names the variable.
         """
+        voice.voice_service()  # invalid STT_*/VOICE_* settings stop start-up too, naming the variable
         return cls(whatsapp_config.load(credentials))
 
     def __init__(
@@ -138,7 +140,8 @@ class WhatsAppInput(InputChannel):
             except GraphApiError as exc:
                 logger.warning("whatsapp media download failed: status=%s code=%s", exc.status, exc.code)
                 item.metadata["media"]["error"] = exc.title
-        output = WhatsAppOutput(self.worker_client, self.menus)
+        await voice.transcribe(item)
+        output = voice.speaking(WhatsAppOutput(self.worker_client, self.menus), item)
         await on_new_message(
             UserMessage(
                 self._text_for(item),
@@ -201,7 +204,10 @@ class WhatsAppInput(InputChannel):
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
             busy = self.queues.busy if self.queues else 0
-            return response.json({"status": "ok", "receipts": dict(self.receipts), "busy_senders": busy})
+            voice_notes = dict(voice.voice_service().counters)
+            return response.json(
+                {"status": "ok", "receipts": dict(self.receipts), "busy_senders": busy, "voice_notes": voice_notes}
+            )
 
         @webhook.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
