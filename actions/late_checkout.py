@@ -72,7 +72,8 @@ class StayOfferAction(HotelAction, ABC):
             turn.say("utter_stay_not_identified", phone=turn.services.profile.hotel.phone)
             return done + FORGET_LOOKUP + FORGET_OFFER
         assessment = await assess(self.kind, turn.services.pms, turn.services.profile, reservation, turn.now)
-        requested = turn.tracker.get_slot("requested_time")
+        # A time given with the request, or typed on its own after the options ("hasta las 13", "until 2pm").
+        requested = turn.tracker.get_slot("requested_time") or turn.entity("time")
         day = day_label(assessment.day, turn.language)
         if assessment.reason is None and requested is None and len(assessment.options) > 1:
             buttons = [
@@ -106,7 +107,8 @@ class StayOfferAction(HotelAction, ABC):
             minutes=f"{turn.services.settings.stay_offer_minutes:g}",
             **_price(chosen, reservation.currency),
         )
-        return [*done, *FORGET_LOOKUP, SlotSet("stay_request", str(offer.id))]
+        # The proof stays until yes or no, so "better until 14:00" can ask for another offer.
+        return [*done, SlotSet("stay_request", str(offer.id))]
 
 
 class ActionLateCheckoutOffer(StayOfferAction):
@@ -162,11 +164,11 @@ class ActionStayOfferAccept(HotelAction):
         offer = await _offer(turn)
         if offer is None:
             turn.say("utter_anything_else")
-            return FORGET_OFFER
+            return FORGET_OFFER + FORGET_LOOKUP
         outcome = await stay_requests.accept(turn.services, offer, turn.now)
         if isinstance(outcome, StayRequest):
             say_outcome(turn, outcome)
-            return []
+            return FORGET_OFFER + FORGET_LOOKUP
         if outcome in ("expired", "repriced", "gone"):
             turn.say("utter_stay_offer_expired")
         else:
@@ -178,7 +180,7 @@ class ActionStayOfferAccept(HotelAction):
                 time=times[0] if offer.kind == "late_checkout" else times[1],
                 day=day_label(offer.day, turn.language),
             )
-        return FORGET_OFFER
+        return FORGET_OFFER + FORGET_LOOKUP
 
 
 class ActionStayOfferDecline(HotelAction):
@@ -194,7 +196,7 @@ class ActionStayOfferDecline(HotelAction):
         if offer is not None:
             await stay_requests.decline(turn.services, offer, turn.now)
         turn.say("utter_stay_offer_declined")
-        return FORGET_OFFER
+        return FORGET_OFFER + FORGET_LOOKUP
 
 
 class ActionStayRequestOutcome(HotelAction):

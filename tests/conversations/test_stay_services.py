@@ -109,6 +109,8 @@ def test_not_identified_then_identified(stack: Stack) -> None:
     assert wrong.responses == ["utter_stay_not_identified"] and code not in wrong.text
     right = identify(stack, sender, "I'd like a late checkout", code, "fernandez")
     assert right.responses == ["utter_late_checkout_options"]
+    typed = stack.turn(sender, "until 1pm please")  # a time typed instead of a button
+    assert typed.responses == ["utter_late_checkout_offer"] and "until 13:00 for USD 23.75" in typed.text
 
 
 def test_an_expired_offer_is_not_charged(stack: Stack, at: Any) -> None:
