@@ -6,7 +6,8 @@
   "Did you mean …?" and only a yes sends the transcript on (domain/voice.yml);
 - no engine for the language → ``/voice_unavailable`` (the guest is told to type); too long or too large →
   ``/voice_too_long``; corrupt, silent or engine failure → ``/voice_unreadable``. Never a made-up transcript.
-Every outcome is counted (``counters``), e.g. ``no_engine`` for notes in a language without an engine.
+Every outcome is counted (``counters``, shown on the WhatsApp health route), e.g. ``no_engine`` for notes in a
+language without an engine; Prometheus gets ``conserje_stt_seconds`` and ``conserje_stt_failures_total{reason}``.
 
 Configuration (environment, read when the first channel asks): ``STT_ENGINE_EN`` / ``STT_ENGINE_ES`` (engines.py),
 ``VOICE_MAX_SECONDS`` (120), ``VOICE_CONFIRM_BELOW`` (0.5), ``VOICE_REPLIES`` (on), ``TTS_CACHE_MB`` (50).
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from actions import metrics
 from actions.errors import ConfigError
 from actions.settings import ROOT
 from connectors.audio.decode import MAX_BYTES, AudioError, decode
@@ -149,6 +152,8 @@ class VoiceService:
         """
         heard = Heard("too_large") if too_large and language in self.engines else await self._hear(path, language)
         self.counters[heard.outcome] += 1
+        if heard.outcome != "transcript":
+            metrics.STT_FAILURES.labels(engine=heard.engine or "none", reason=heard.outcome).inc()
         if heard.outcome == "transcript" and self.needs_confirmation(heard):
             self.counters["low_confidence"] += 1
         logger.info(
@@ -177,11 +182,13 @@ class VoiceService:
         except OSError as exc:
             logger.warning("voice note file unavailable: %s", type(exc).__name__)
             return Heard("unreadable")
+        started = time.perf_counter()
         try:
             transcript = await engine.transcribe(pcm, language)
         except SpeechEngineError as exc:
             logger.warning("speech engine %s failed: %s", engine.name, exc)
             return Heard("engine_failed", engine=engine.name, seconds=pcm.seconds)
+        metrics.STT_SECONDS.labels(engine=engine.name, language=language).observe(time.perf_counter() - started)
         if not transcript.text:
             return Heard("no_speech", engine=engine.name, seconds=pcm.seconds)
         return Heard("transcript", transcript.text, transcript.confidence, engine.name, pcm.seconds)

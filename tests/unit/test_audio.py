@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from actions.errors import ConfigError
 from connectors.audio import lm
@@ -234,7 +235,10 @@ async def test_the_service_turns_each_outcome_into_what_rasa_reads(
     assert text == "where is the hotel" and metadata["stt_engine"] == "pocketsphinx"
 
     none = VoiceService(VoiceConfig(), engines_from_env({}), DiskCache(tmp_path / "tts", 10**6))
+    labels = {"engine": "none", "reason": "no_engine"}
+    counted = REGISTRY.get_sample_value("conserje_stt_failures_total", labels) or 0.0
     assert (await none.message(note, "es"))[0] == '/voice_unavailable{"language": "es"}'
+    assert REGISTRY.get_sample_value("conserje_stt_failures_total", labels) == counted + 1
     assert (await none.message(None, "en", too_large=True))[0] == '/voice_too_long{"language": "en"}'
     assert (await none.message(None, "en"))[0] == '/voice_unreadable{"language": "en"}'
     assert none.counters == {"no_engine": 1, "too_large": 1, "unreadable": 1}
