@@ -7,7 +7,8 @@ An open-loop scheduler (one shared aiohttp session, 127.0.0.1 only) sends RATE P
 BENCH_WEBHOOK_RATE, default 200) for SECONDS (env BENCH_WEBHOOK_SECONDS, default 10): each POST is one "hola" from a
 new sender, signed like Meta signs it, sent at its scheduled time whatever the earlier ones are doing. The number of
 POSTs is bounded (RATE x SECONDS) and so is the time: nothing starts after the window plus one second.
-Measures (1) the acknowledgement latency of each POST (target p99 <= 50 ms: Meta retries slow webhooks) and (2) the
+Measures (1) the acknowledgement latency of each POST (target p99 <= 50 ms: Meta retries slow webhooks; also per
+second of the burst, to tell the warm-up and passing load from a steady delay) and (2) the
 time from the POST to the first outbound message the fake records for that sender, waiting up to REPLY_WAIT (60) s
 after the burst. Prints the achieved send rate, acks by status, replies received / sent and whether the ack target is
 met; it never fails on a missed target. Run it alone with `BENCH_ONLY=webhooks python -m scripts.bench`.
@@ -69,6 +70,7 @@ class Burst:
 
     sent_at: dict[str, float] = field(default_factory=dict)  # sender -> time.monotonic() when its POST started
     acks: list[float] = field(default_factory=list)  # seconds, every POST that got an HTTP answer
+    timeline: list[tuple[float, float]] = field(default_factory=list)  # (started, ack seconds) of each answer
     statuses: Counter[str] = field(default_factory=Counter)  # HTTP status, or the exception's name
     not_started: int = 0  # scheduled POSTs dropped because the scheduler fell more than LATE_START behind
     duration: float = 0.0  # from the first to the last POST started
@@ -105,6 +107,7 @@ async def post(session: aiohttp.ClientSession, url: str, sender: str, raw: bytes
         async with session.post(url, data=raw, headers=headers) as reply:
             await reply.read()
             burst.acks.append(time.monotonic() - started)
+            burst.timeline.append((started, burst.acks[-1]))
             burst.statuses[str(reply.status)] += 1
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         burst.statuses[type(exc).__name__] += 1
@@ -144,6 +147,17 @@ def wait_for_replies(graph: TimedGraphApiFake, burst: Burst) -> None:
         time.sleep(0.2)
 
 
+def per_second(burst: Burst) -> str:
+    """The ack p99 of the POSTs started in each second of the burst (the first includes the warm-up)."""
+    if not burst.timeline:
+        return "none"
+    start = min(started for started, _ in burst.timeline)
+    seconds: dict[int, list[float]] = {}
+    for started, ack in burst.timeline:
+        seconds.setdefault(int(started - start), []).append(ack)
+    return ", ".join(f"{percentile(acks, 99):.0f}" for _, acks in sorted(seconds.items()) if len(acks) > 1)
+
+
 def report(graph: TimedGraphApiFake, burst: Burst) -> bool:
     """Prints the figures; True when the ack target is met."""
     sent = len(burst.sent_at)
@@ -157,6 +171,7 @@ def report(graph: TimedGraphApiFake, burst: Burst) -> bool:
     print(f"achieved send rate: {rate:.1f}/s{behind}")
     print(f"acks by status: {statuses or 'none'}")
     print(f"ack latency: p50 {percentile(burst.acks, 50):.1f} ms, p99 {p99:.1f} ms")
+    print(f"ack p99 per second of the burst (ms): {per_second(burst)}")
     print(f"first reply: p50 {percentile(replies, 50):.0f} ms, p95 {percentile(replies, 95):.0f} ms")
     print(f"replies received / sent: {len(replies)} / {sent}")
     verdict = "MET" if ok else "NOT MET"

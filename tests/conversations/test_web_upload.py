@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import requests
 import socketio
-import yaml
 
 from scripts.stack import ROOT, Stack
+from tests.conversations.domain_text import unsupported_reply
 
 PHOTO = ROOT / "media" / "photos" / "facade.jpg"
 WAIT = 30
@@ -65,16 +65,6 @@ def widget(stack: Stack) -> Iterator[Widget]:
     connected = Widget(stack)
     yield connected
     connected.client.disconnect()
-
-
-def unsupported_reply(language: str, kind: str) -> str:
-    """The text domain/channels.yml gives for ``kind`` in ``language``."""
-    domain = yaml.safe_load((ROOT / "domain" / "channels.yml").read_text(encoding="utf-8"))
-    for variation in domain["responses"]["utter_unsupported_message"]:
-        slots = {condition["name"]: condition["value"] for condition in variation["condition"]}
-        if slots == {"language": language, "message_kind": kind}:
-            return str(variation["text"])
-    raise AssertionError(f"no {language} variation for {kind}")
 
 
 def wav(seconds: float = 0.5) -> bytes:

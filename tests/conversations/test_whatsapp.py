@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 import requests
-import yaml
 
 from connectors.whatsapp.signature import sign
 from scripts.stack import ROOT, Stack, migrate, stack_env
 from scripts.train import ensure_model
 from tests.conversations.conftest import BASE_NOW
+from tests.conversations.domain_text import unsupported_reply
 from tests.fakes.graph_api import GraphApiFake
 
 APP_SECRET = "app-secret-" + "9f2c" * 4
@@ -250,16 +250,6 @@ def test_argentine_mobiles_are_answered_without_the_nine(wa_stack: Stack, graph:
     graph.wait_until(lambda fake: bool(to(fake, "541155550123")))
     assert to(graph, sender) == []
     assert wa_stack.tracker(sender)["slots"]["language"] == "es"  # the conversation keeps the wa_id
-
-
-def unsupported_reply(language: str, kind: str) -> str:
-    """The text domain/channels.yml gives for a wordless message of ``kind`` in ``language``."""
-    domain = yaml.safe_load((ROOT / "domain" / "channels.yml").read_text(encoding="utf-8"))
-    for variation in domain["responses"]["utter_unsupported_message"]:
-        slots = {condition["name"]: condition["value"] for condition in variation["condition"]}
-        if slots == {"language": language, "message_kind": kind}:
-            return str(variation["text"])
-    raise AssertionError(f"no {language} variation for {kind}")
 
 
 CONTACT_CARD = [
