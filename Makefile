@@ -20,7 +20,14 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install -q -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) system ## Install Python dependencies (pinned) and the Debian packages the project needs
+# Schemathesis (the admin API fuzzer in the tests) needs newer jsonschema/anyio than Rasa allows: its own venv.
+FUZZ_VENV := .venv-fuzz
+$(FUZZ_VENV)/.installed: requirements-fuzz.lock
+	@[ -x $(FUZZ_VENV)/bin/python ] || $(PYTHON) -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/pip install -q -r requirements-fuzz.lock
+	@touch $@
+
+install: $(STAMP) $(FUZZ_VENV)/.installed system ## Install Python dependencies (pinned) and the Debian packages the project needs
 
 system: ## Install missing Debian packages listed in system-packages.txt (needs root)
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -184,6 +184,9 @@ def _wrap(handler: Handler) -> Handler:
         except ServiceError as exc:
             logger.warning("admin_service_error", extra={"route": request.path, "error": type(exc).__name__})
             return error(503, "service_unavailable", "A backend is unavailable; try again shortly.")
+        except Exception:  # a bug: logged (masked) with its traceback; the caller never sees internal text
+            logger.exception("admin_internal_error route=%s", request.path)
+            return error(500, "internal_error", "Something went wrong on our side; it has been logged.")
 
     guarded.__name__ = handler.__name__
     return guarded

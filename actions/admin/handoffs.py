@@ -13,6 +13,7 @@ from actions.services import services
 from actions.store.models import HandoffRequest
 
 STATUSES = ("open", "closed", "all")
+MAX_ID = 2**31 - 1  # the column's range on PostgreSQL; larger ids cannot exist
 
 
 @route(
@@ -43,6 +44,8 @@ async def list_handoffs(request: Request) -> HTTPResponse:
 )
 async def close_handoff(_request: Request, handoff_id: int) -> HTTPResponse:
     """POST /admin/handoffs/{id}/close."""
+    if not 0 < handoff_id <= MAX_ID:
+        raise ApiError(404, "not_found", f"There is no handoff request {handoff_id}.")
     async with services().db.session() as session:
         found = await session.get(HandoffRequest, handoff_id)
         if found is None:

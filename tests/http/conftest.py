@@ -6,7 +6,9 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
@@ -28,10 +30,9 @@ class ActionServer:
         return requests.request(method, f"{self.url}/admin{path}", headers=headers, timeout=30, **kwargs)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ActionServer]:
-    """Action server with CONSERJE_ADMIN_TOKEN set and the clock pinned (Thursday 2026-12-10 10:00, hotel time)."""
-    workdir = tmp_path_factory.mktemp("actions")
+@contextmanager
+def running_action_server(workdir: Path) -> Iterator[ActionServer]:
+    """An action server on its own migrated SQLite database, admin token set, clock pinned (Thu 2026-12-10 10:00)."""
     env = stack_env(workdir, "2026-12-10T10:00:00-03:00")
     env["CONSERJE_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
     migrate(env["DATABASE_URL"])
@@ -49,3 +50,10 @@ def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ActionSe
         yield ActionServer(f"http://127.0.0.1:{port}", env["CONSERJE_ADMIN_TOKEN"], env["CONSERJE_ACTION_SECRET"])
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ActionServer]:
+    """The action server shared by the HTTP tests."""
+    with running_action_server(tmp_path_factory.mktemp("actions")) as running:
+        yield running
