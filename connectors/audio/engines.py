@@ -58,6 +58,9 @@ class SpeechEngine(ABC):
             SpeechEngineError: the engine failed.
         """
 
+    def prepare(self) -> None:  # noqa: B027 - engines without models need nothing
+        """Loads models ahead of the first note (at start-up)."""
+
     async def close(self) -> None:  # noqa: B027 - engines without connections need nothing
         """Releases connections."""
 
@@ -89,6 +92,11 @@ class PocketSphinxEngine(SpeechEngine):
                 options.update(lm=str(model.lm), dict=str(model.dictionary))
             self._decoder = Decoder(**options)
         return self._decoder
+
+    def prepare(self) -> None:
+        """Builds the domain model if the training data changed, and loads the decoder."""
+        with self._lock:
+            self._load()
 
     def decode(self, pcm: Pcm) -> Transcript:
         """Synchronous decoding (the benchmark calls this directly)."""

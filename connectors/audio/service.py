@@ -262,11 +262,24 @@ async def guest_language(sender_id: str, number: str = "") -> str:
     return await conversation_language(sender_id) or (language_from_number(number) if number else "es")
 
 
+async def voice_message(media: Mapping[str, Any], sender_id: str, number: str = "") -> tuple[str, dict[str, Any]]:
+    """What Rasa reads for a voice note a channel received, described by ``metadata["media"]`` (connectors/media.py):
+    the guest's language, then the note (or the reason it could not be fetched) heard in it."""
+    language = await guest_language(sender_id, number)
+    path = media.get("path")
+    too_large = "larger than" in str(media.get("error", ""))
+    return await voice_service().message(Path(path) if path else None, language, too_large=too_large)
+
+
 @lru_cache(maxsize=1)
 def voice_service() -> VoiceService:
-    """The process's voice service, built from the environment on first use.
+    """The process's voice service, built from the environment on first use (a channel's start-up), its speech
+    models loaded then rather than on a guest's first note.
 
     Raises:
         ConfigError: the voice configuration is invalid.
     """
-    return VoiceService.from_env()
+    service = VoiceService.from_env()
+    for engine in service.engines.values():
+        engine.prepare()
+    return service

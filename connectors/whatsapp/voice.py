@@ -8,10 +8,9 @@ input.py calls ``await transcribe(item)`` once the medium is downloaded and wrap
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
-from connectors.audio.service import guest_language, voice_service
+from connectors.audio.service import voice_message, voice_service
 from connectors.whatsapp.graph import GraphApiError, GraphClient
 from connectors.whatsapp.inbound import Inbound
 from connectors.whatsapp.output import WhatsAppOutput
@@ -25,10 +24,7 @@ async def transcribe(item: Inbound) -> None:
     media = item.metadata.get("media")
     if item.kind != "audio" or (item.text or "").strip() or not isinstance(media, dict):
         return
-    language = await guest_language(item.sender, item.sender)
-    path = media.get("path")
-    too_large = "larger than" in str(media.get("error", ""))
-    item.text, extra = await voice_service().message(Path(path) if path else None, language, too_large=too_large)
+    item.text, extra = await voice_message(media, item.sender, item.sender)
     item.metadata.update(extra)
 
 
