@@ -13,7 +13,8 @@ the table does not know falls back to Rasa's own method, so defaults, "topic" an
 Rasa's LogisticRegressionClassifier builds its input row with `Message.get_sparse_features`, which also combines the
 sequence features, deep-copies them and joins everything with scipy's general `hstack`: ~9 % of the process under
 load, for a classifier that itself takes microseconds. Here the same matrix is built directly as CSR
-(`features` of nlu/faq_selector.py, which our FAQ selector uses too).
+(`features` of nlu/faq_selector.py, which our FAQ selector uses too), and the classifier's weights are stored
+column-major (`column_major`): scikit-learn's product with them copied the whole weight matrix on every prediction.
 
 Rasa's `EndpointConfig.request` opens a new aiohttp session, and so a new TCP connection, for every action call and
 closes it afterwards: ~5 % of the process under load. Here each endpoint keeps one session per event loop, whose
@@ -48,7 +49,7 @@ from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from scipy.sparse import csr_matrix
 
-from nlu.faq_selector import features
+from nlu.faq_selector import column_major, features
 
 logger = logging.getLogger(__name__)
 _INSTALLED = "_conserje_cached_validator"
@@ -135,14 +136,21 @@ def _install_event_resolver() -> None:
 
 
 def _install_classifier_features() -> None:
-    """Replaces LogisticRegressionClassifier._create_X with the direct CSR construction of the same matrix."""
+    """LogisticRegressionClassifier: the same input matrix built directly as CSR, weights stored column-major."""
     if getattr(LogisticRegressionClassifier, _INSTALLED, False):
         return
+
+    original_process = LogisticRegressionClassifier.process
 
     def create_x(self: LogisticRegressionClassifier, messages: list[Message]) -> csr_matrix:
         return features(messages)
 
+    def process(self: LogisticRegressionClassifier, messages: list[Message]) -> list[Message]:
+        column_major(self.clf)
+        return original_process(self, messages)
+
     LogisticRegressionClassifier._create_X = create_x  # type: ignore[method-assign]
+    LogisticRegressionClassifier.process = process  # type: ignore[method-assign]
     setattr(LogisticRegressionClassifier, _INSTALLED, True)
 
 

@@ -113,6 +113,7 @@ class LinearResponseSelector(GraphComponent):
                 max_iter=self._config["max_iter"], random_state=self._config["random_state"], class_weight="balanced"
             )
             self.classifier.fit(features(examples), [example.get(INTENT_RESPONSE_KEY) for example in examples])
+            column_major(self.classifier)
         self.persist()
         return self._resource
 
@@ -141,7 +142,7 @@ class LinearResponseSelector(GraphComponent):
                 untrusted = sio.get_untrusted_types(file=directory / _MODEL)
                 if untrusted:
                     raise ValueError(f"{resource.name}: unexpected types in the stored classifier: {untrusted}")
-                classifier = sio.load(directory / _MODEL, trusted=[])
+                classifier = column_major(sio.load(directory / _MODEL, trusted=[]))
         return cls(config, model_storage, resource, classifier, data["responses"], data["retrieval_intents"])
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -173,6 +174,19 @@ class LinearResponseSelector(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Nothing to add to training data."""
         return training_data
+
+
+def column_major(classifier: LogisticRegression) -> LogisticRegression:
+    """Stores a fitted classifier's weights column-major, so that predicting does not copy them.
+
+    scikit-learn multiplies the sparse input by `coef_.T`, which scipy needs C-contiguous: with the usual row-major
+    `coef_` it copied the whole weight matrix on every prediction (~5 ms for our intent classifier under load, more
+    than the rest of the NLU pipeline). The weights and the predictions are the same.
+    """
+    weights = getattr(classifier, "coef_", None)
+    if weights is not None and not weights.flags.f_contiguous:
+        classifier.coef_ = np.asfortranarray(weights)
+    return classifier
 
 
 def features(messages: list[Message]) -> csr_matrix:

@@ -125,3 +125,19 @@ def test_without_keys_to_choose_from_it_selects_nothing(
     loaded.process([message])
     assert message.get("response_selector") is None
     assert loaded.retrieval_intents == ["faq"]
+
+
+def test_weights_are_column_major_and_predictions_unchanged(
+    tmp_path: Path, featurizers: tuple[WhitespaceTokenizer, CountVectorsFeaturizer]
+) -> None:
+    tokenizer, featurizer = featurizers
+    storage, resource = LocalModelStorage(tmp_path), Resource("faq_selector")
+    selector = LinearResponseSelector.create({}, storage, resource, _context("selector"))
+    selector.train(_training_data(tokenizer, featurizer))
+    loaded = LinearResponseSelector.load({}, storage, resource, _context("selector"))
+    assert loaded.classifier is not None
+    assert loaded.classifier.coef_.flags.f_contiguous
+    rows = features([_parse(tokenizer, featurizer, text) for text in ("wifi password", "my dog", "parking")])
+    column_major_probabilities = loaded.classifier.predict_proba(rows)
+    loaded.classifier.coef_ = np.ascontiguousarray(loaded.classifier.coef_)  # scikit-learn's usual layout
+    assert np.allclose(loaded.classifier.predict_proba(rows), column_major_probabilities, rtol=0, atol=1e-12)

@@ -131,7 +131,8 @@ def test_classifier_input_matches_rasa(tmp_path: Path) -> None:
     )
     letters_config = {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "max_ngram": 3}
     letters = CountVectorsFeaturizer.create(letters_config, storage, Resource("letters"), context)
-    data = TrainingData([Message(data={"text": text, "intent": "x"}) for text in ("hola che", "is the pool open")])
+    examples = {"hola che": "greet", "buen día": "greet", "is the pool open": "pool", "pool hours": "pool"}
+    data = TrainingData([Message(data={"text": text, "intent": intent}) for text, intent in examples.items()])
     tokenizer.process_training_data(data)
     for featurizer in (words, letters):
         featurizer.train(data)
@@ -148,6 +149,20 @@ def test_classifier_input_matches_rasa(tmp_path: Path) -> None:
     assert actual.shape == expected.shape
     assert (actual == expected).all()
     assert actual[:, -3:].tolist() == [[0.5, 0.0, 0.0], [0.5, 0.0, 1.0], [0.5, 0.0, 2.0]]
+
+    # The classifier itself: same intents and confidences as scikit-learn's usual (row-major) weights give.
+    words.process_training_data(data)  # the same feature order as the messages above
+    for index, message in enumerate(data.training_examples):
+        message.add_features(Features(np.array([[0.5, 0.0, float(index)]]), "sentence", "text", "dense_x"))
+    letters.process_training_data(data)
+    classifier = LogisticRegressionClassifier.create({}, storage, Resource("intents"), context)
+    classifier.train(data)
+    classifier.process(messages)
+    assert classifier.clf.coef_.flags.f_contiguous
+    row_major = np.ascontiguousarray(classifier.clf.coef_)
+    classifier.clf.coef_ = row_major
+    expected_confidences = classifier.clf.predict_proba(_rasa_create_x(messages)).max(axis=1)
+    assert [message.get("intent")["confidence"] for message in messages] == pytest.approx(expected_confidences.tolist())
 
 
 async def _serve(port: int, peers: list[object]) -> web.AppRunner:
