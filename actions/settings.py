@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     action_secret: str | None = Field(None, env="CONSERJE_ACTION_SECRET")
     # Bearer token of both processes' Prometheus endpoints (unset: they answer 404).
     metrics_token: str | None = Field(None, env="CONSERJE_METRICS_TOKEN")
+    # Rate limits per minute: each guest conversation (over it: one polite reply, then silence until the minute
+    # ends) and each admin token (429). In Redis with REDIS_URL, so every process shares them.
+    guest_rate_limit_per_minute: int = Field(20, ge=1, env="GUEST_RATE_LIMIT_PER_MINUTE")
+    admin_rate_limit_per_minute: int = Field(120, ge=1, env="ADMIN_RATE_LIMIT_PER_MINUTE")
     # The PMS: `local` (embedded SQL), `qloapps`, or a dotted path to a PMS subclass built with the keywords
     # settings, db and profile (actions/pms/factory.py).
     pms_type: str = Field("local", env="PMS_TYPE")

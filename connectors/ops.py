@@ -6,7 +6,8 @@ GET /webhooks/ops/metrics  Prometheus text (actions/metrics.py), ``Authorization
 
 Building the blueprint also instruments Rasa's message processor (once per process): every logged guest message
 counts by channel and kind and feeds the intent-confidence histogram and the fallback counter; every bot message
-sent counts by channel and kind. These are the two points all channels pass through.
+sent counts by channel and kind; and each conversation is rate limited (GUEST_RATE_LIMIT_PER_MINUTE). These are
+the points all channels pass through.
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions import metrics
+from actions.ratelimit import RateLimiter, create_rate_limiter
 from actions.settings import get_settings
 from connectors.rest import error
 from connectors.stores import open_engine
 
 _INSTALLED = "_conserje_metrics"
+_LIMITED = "_conserje_guest_limit"
+RATE_LIMITED_PAYLOAD = "/rate_limited"
 
 
 def message_kind(message: UserMessage) -> str:
@@ -81,7 +85,8 @@ def instrument() -> None:
     async def counted_send_bot_messages(
         events: list[Event], tracker: DialogueStateTracker, output_channel: OutputChannel
     ) -> None:
-        channel = tracker.get_latest_input_channel() or output_channel.name()
+        # Rasa passes no output channel for a session start triggered through the HTTP API (trigger_intent).
+        channel = tracker.get_latest_input_channel() or (output_channel.name() if output_channel else "unknown")
         for event in events:
             if isinstance(event, BotUttered):
                 metrics.MESSAGES.labels("out", channel, bot_kind(event.message())).inc()
@@ -90,6 +95,36 @@ def instrument() -> None:
     MessageProcessor.log_message = counted_log_message  # type: ignore[method-assign]
     MessageProcessor._send_bot_messages = staticmethod(counted_send_bot_messages)  # type: ignore[method-assign,assignment]
     setattr(MessageProcessor, _INSTALLED, True)
+
+
+def limit_guests(limiter: RateLimiter) -> None:
+    """Wraps MessageProcessor.handle_message with the per-conversation limit (idempotent).
+
+    Over the limit, the first message of the window becomes ``/rate_limited`` (a polite reply in the guest's
+    language, domain/limits.yml) and the next ones are dropped until the window ends.
+    """
+    if getattr(MessageProcessor, _LIMITED, False):
+        return
+    handle_message = MessageProcessor.handle_message
+
+    @functools.wraps(handle_message)
+    async def limited(self: MessageProcessor, message: UserMessage) -> list[dict[str, Any]] | None:
+        count = await limiter.hit(f"{message.input_channel}:{message.sender_id}")
+        if count > limiter.limit + 1:
+            return []
+        if count == limiter.limit + 1:
+            message = UserMessage(
+                RATE_LIMITED_PAYLOAD,
+                message.output_channel,
+                message.sender_id,
+                input_channel=message.input_channel,
+                message_id=message.message_id,
+                metadata=message.metadata,
+            )
+        return await handle_message(self, message)
+
+    MessageProcessor.handle_message = limited  # type: ignore[method-assign]
+    setattr(MessageProcessor, _LIMITED, True)
 
 
 class OpsInput(InputChannel):
@@ -106,10 +141,11 @@ class OpsInput(InputChannel):
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """The three routes; instruments the processor."""
-        instrument()
-        ops = Blueprint("conserje_ops", __name__)
+        """The three routes; instruments the processor and limits each guest."""
         settings = get_settings()
+        instrument()
+        limit_guests(create_rate_limiter(settings.redis_url, settings.guest_rate_limit_per_minute, "conserje:guest:"))
+        ops = Blueprint("conserje_ops", __name__)
         engine = open_engine(settings.sync_database_url())
 
         def database_ok() -> bool:

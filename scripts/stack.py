@@ -206,6 +206,9 @@ def stack_env(workdir: Path, now: str) -> dict[str, str]:
         "CONSERJE_ADMIN_TOKEN": "stack-admin-token-" + os.urandom(8).hex(),
         "CONSERJE_ACTION_SECRET": "stack-action-secret-" + os.urandom(8).hex(),
         "CONSERJE_METRICS_TOKEN": "stack-metrics-token-" + os.urandom(8).hex(),
+        # Tests and benchmarks send far faster than a guest; tests/conversations/test_rate_limit.py lowers it.
+        "GUEST_RATE_LIMIT_PER_MINUTE": "100000",
+        "ADMIN_RATE_LIMIT_PER_MINUTE": "100000",
         "CONSERJE_QR_SECRET": "stack-qr-secret-" + os.urandom(16).hex(),
         "QR_DIR": str(workdir / "qr"),
         "TF_CPP_MIN_LOG_LEVEL": "2",

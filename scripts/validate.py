@@ -6,8 +6,8 @@
 - every response an action sends exists in the domain;
 - EXTERNAL_* intents have no NLU examples: the action server sends them through Rasa's trigger_intent (e.g. a
   staff decision on a late checkout); guests never type them. Nor do they type unsupported_message, the payload
-  the channels send for messages without words (connectors/media.py), nor the voice_* payloads of voice notes
-  (connectors/audio/service.py).
+  the channels send for messages without words (connectors/media.py), the voice_* payloads of voice notes
+  (connectors/audio/service.py), or rate_limited, which a guest over the rate limit is sent as (connectors/ops.py).
 Exit status 1 with the list of problems otherwise.
 """
 
@@ -21,12 +21,15 @@ from pathlib import Path
 import yaml
 
 from connectors.media import UNSUPPORTED_INTENT
+from connectors.ops import RATE_LIMITED_PAYLOAD
 
 ROOT = Path(__file__).resolve().parent.parent
 UNUSED = re.compile(r"The utterance '([\w/]+)' is not used in any story or rule")
-EXTERNAL_ONLY = re.compile(r"The intent 'EXTERNAL_\w+' is listed in the domain file, but is not found in the NLU")
-PAYLOAD_ONLY = f"The intent '{UNSUPPORTED_INTENT}' is listed in the domain file, but is not found in the NLU training"
-VOICE_ONLY = re.compile(r"The intent 'voice_\w+' is listed in the domain file, but is not found in the NLU")
+# Intents nobody types: our servers send them as payloads (see the module docstring).
+NOT_TYPED = re.compile(
+    rf"The intent '(EXTERNAL_\w+|voice_\w+|{UNSUPPORTED_INTENT}|{RATE_LIMITED_PAYLOAD.lstrip('/')})' is listed in the "
+    "domain file, but is not found in the NLU"
+)
 
 
 def domain_responses() -> dict[str, list[dict]]:
@@ -103,12 +106,8 @@ def main() -> int:
         name = unused.group(1) if unused else ""
         if unused and (name in sent or name.startswith("utter_faq") or name in form_questions()):
             continue  # sent by a custom action (utter_faq/* by action_faq), which Rasa cannot see
-        if PAYLOAD_ONLY in line:
-            continue  # sent by the channels as a payload (connectors/media.py), never typed
-        if VOICE_ONLY.search(line):
-            continue  # sent by the channels for voice notes (connectors/audio/service.py), never typed
-        if EXTERNAL_ONLY.search(line):
-            continue  # EXTERNAL_* intents come from our own servers through Rasa's trigger_intent, never typed
+        if NOT_TYPED.search(line):
+            continue
         if "duplicated intents have been found across multiple domain files: faq" in line:
             continue  # Rasa's importer also derives the retrieval intent from data/nlu/faq.yml: a known double count
         if "rasa/shared/utils/io.py" in line or unused:

@@ -21,6 +21,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.errors import ConserjeError, ServiceError
+from actions.ratelimit import create_rate_limiter
 from actions.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -142,7 +143,11 @@ def openapi() -> dict[str, Any]:
                     "description": description,
                     "content": {"application/json": {"schema": error_schema if status >= 400 else {"type": "object"}}},
                 }
-                for status, description in {**item.responses, 401: "Missing or wrong token"}.items()
+                for status, description in {
+                    **item.responses,
+                    401: "Missing or wrong token",
+                    429: "Too many requests with this token",
+                }.items()
             },
         }
         if item.body is not None:
@@ -201,6 +206,8 @@ def attach(app: Sanic) -> None:
     import actions.admin.reservations  # noqa: F401 - these imports register their routes
 
     blueprint = Blueprint("conserje_admin", url_prefix="/admin")
+    settings = get_settings()
+    limiter = create_rate_limiter(settings.redis_url, settings.admin_rate_limit_per_minute, "conserje:admin:")
 
     @blueprint.on_request
     async def authenticate(request: Request) -> HTTPResponse | None:
@@ -209,6 +216,8 @@ def attach(app: Sanic) -> None:
             return error(404, "not_found", "The admin API is disabled (CONSERJE_ADMIN_TOKEN is not set).")
         if not _authorized(request, token):
             return error(401, "unauthorized", "Missing or wrong bearer token.")
+        if await limiter.hit(token) > limiter.limit:
+            return error(429, "rate_limited", f"More than {limiter.limit} requests this minute; slow down.")
         return None
 
     @blueprint.on_response

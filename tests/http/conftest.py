@@ -31,10 +31,11 @@ class ActionServer:
 
 
 @contextmanager
-def running_action_server(workdir: Path) -> Iterator[ActionServer]:
+def running_action_server(workdir: Path, admin_rate_limit: int = 100_000) -> Iterator[ActionServer]:
     """An action server on its own migrated SQLite database, admin token set, clock pinned (Thu 2026-12-10 10:00)."""
     env = stack_env(workdir, "2026-12-10T10:00:00-03:00")
     env["CONSERJE_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
+    env["ADMIN_RATE_LIMIT_PER_MINUTE"] = str(admin_rate_limit)
     migrate(env["DATABASE_URL"])
     port = free_port()
     log = (workdir / "actions.log").open("ab")

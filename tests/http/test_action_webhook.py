@@ -1,7 +1,8 @@
-"""The action webhook answers only callers with the shared secret (our Rasa server, through endpoints.yml)."""
+"""The action webhook answers only our Rasa server (shared secret from endpoints.yml); admin tokens are rate limited."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import yaml
 
 from actions.server import ACTION_SECRET_HEADER
 from scripts.stack import ROOT
-from tests.http.conftest import ActionServer
+from tests.http.conftest import ActionServer, running_action_server
 
 CALL: dict[str, Any] = {
     "next_action": "action_greet",
@@ -39,3 +40,15 @@ def test_our_rasa_server_with_the_secret_runs_the_action(action_server: ActionSe
 def test_endpoints_send_the_secret_from_the_environment() -> None:
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text())
     assert endpoints["action_endpoint"]["headers"] == {ACTION_SECRET_HEADER: "${CONSERJE_ACTION_SECRET}"}
+
+
+def test_an_admin_token_over_its_rate_limit_gets_429(tmp_path: Path) -> None:
+    with running_action_server(tmp_path, admin_rate_limit=5) as server:
+        statuses = [server.admin("GET", "/handoffs").status_code for _ in range(7)]
+        assert statuses[:5] == [200] * 5
+        assert statuses[5:] == [429, 429]
+        refused = server.admin("GET", "/handoffs")
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert refused.headers["Cache-Control"] == "no-store"
+        # A wrong token is refused before it counts: it cannot use up the real token's allowance.
+        assert server.admin("GET", "/handoffs", token="wrong-token-0123456789").status_code == 401
