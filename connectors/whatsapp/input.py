@@ -36,6 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions import metrics
 from actions.errors import StoreError
 from actions.settings import ROOT, get_settings
 from connectors import speedups
@@ -128,6 +129,7 @@ class WhatsAppInput(InputChannel):
         try:
             if not await self.seen.first_time(item.message_id):
                 logger.info("whatsapp: duplicate message %s ignored", item.message_id)
+                metrics.WEBHOOK_DUPLICATES.labels(self.name()).inc()
                 return
         except StoreError as exc:
             # Better a rare double answer than a lost guest message.

@@ -176,6 +176,14 @@ def test_a_retry_storm_gets_one_reply(wa_stack: Stack, graph: GraphApiFake) -> N
     time.sleep(3)  # any duplicate would have been answered by now
     assert len(to(graph, sender)) == 1
     assert len([e for e in wa_stack.tracker(sender)["events"] if e["event"] == "user"]) == 1
+    scraped = requests.get(
+        f"{wa_stack.rasa_url}/webhooks/ops/metrics",
+        headers={"Authorization": f"Bearer {wa_stack.env['CONSERJE_METRICS_TOKEN']}"},
+        timeout=30,
+    ).text
+    assert 'conserje_webhook_duplicates_total{channel="whatsapp"}' in scraped
+    duplicates = next(line for line in scraped.splitlines() if line.startswith("conserje_webhook_duplicates_total{"))
+    assert float(duplicates.split()[-1]) >= 19
 
 
 @pytest.mark.parametrize(
