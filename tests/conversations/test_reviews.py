@@ -1,0 +1,201 @@
+"""Post-stay reviews end to end: the real Rasa and action servers, WhatsApp through the Graph API fake, the clock
+pinned and moved (the action server is restarted at each hour the scenario needs).
+
+Four guests check out on Saturday 12 December 2026 at 10:30 (hotel time). Their requests fall due 24 h later,
+but the first dispatch runs on Monday at 07:30 (quiet hours: nothing goes out); at 09:00 the action server's own
+scheduler sends the four templates. Ana rates 5 (links, click, stats, points), Bruno rates 2 (what went wrong?,
+his answer stored as negative, a handoff for the manager), Carla never answers (two reminders 72 h apart, then no
+more), Diego writes "baja" (confirmed; no reminder).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+import requests
+
+from scripts.stack import Stack
+from tests.conversations import test_whatsapp as whatsapp
+from tests.conversations.test_whatsapp import message, post, text, to, webhook
+from tests.fakes.graph_api import GraphApiFake
+
+graph = whatsapp.graph  # the WhatsApp tests' fixtures: a Graph API fake and a stack on it, this module's own
+wa_stack = whatsapp.wa_stack
+
+GUESTS = {  # name → (phone as booked, WhatsApp wa_id, number we send to)
+    "Ana Pérez": ("+54 9 11 5555 0001", "5491155550001", "541155550001"),
+    "Bruno Díaz": ("+54 9 11 5555 0002", "5491155550002", "541155550002"),
+    "Carla Gómez": ("+54 9 11 5555 0003", "5491155550003", "541155550003"),
+    "Diego Ruiz": ("+54 9 11 5555 0004", "5491155550004", "541155550004"),
+}
+CHECK_OUT = "2026-12-12T10:30:00-03:00"
+QUIET = {"REVIEW_SCHEDULER_SECONDS": "0"}  # dispatch only when the test asks (the admin route)
+
+
+def templates(graph: GraphApiFake, number: str) -> list[dict[str, Any]]:
+    """Template messages the fake accepted for ``number``."""
+    return [body["template"] for body in to(graph, number) if body["type"] == "template"]
+
+
+def texts(graph: GraphApiFake, number: str) -> str:
+    """Every text (plain or interactive body) sent to ``number``, joined."""
+    parts = []
+    for body in to(graph, number):
+        if body["type"] == "text":
+            parts.append(body["text"]["body"])
+        elif body["type"] == "interactive":
+            parts.append(body["interactive"]["body"]["text"])
+    return "\n".join(parts)
+
+
+def responses(stack: Stack, sender: str) -> list[str]:
+    """The domain responses used in the conversation, in order."""
+    events = stack.tracker(sender)["events"]
+    return [e.get("metadata", {}).get("utter_action") for e in events if e["event"] == "bot"]
+
+
+def replied(graph: GraphApiFake, stack: Stack, sender: str, *expected: str) -> None:
+    """Waits until the conversation's latest responses are ``expected`` (the tracker is saved after the replies go)."""
+    graph.wait_until(lambda _fake: responses(stack, sender)[-len(expected) :] == list(expected))
+
+
+def query(stack: Stack, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Reads the stack's database."""
+    with sqlite3.connect(stack.env["DATABASE_URL"].removeprefix("sqlite:///")) as db:
+        return list(db.execute(sql, args))
+
+
+def dispatch(stack: Stack) -> dict[str, int]:
+    reply = stack.admin("POST", "/reviews/dispatch")
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json())
+
+
+def test_review_cycle(wa_stack: Stack, graph: GraphApiFake) -> None:
+    stack = wa_stack
+    codes = {}
+    for name, (phone, _, _) in GUESTS.items():
+        booking = {"room_type": "double", "check_in": "2026-12-10", "check_out": "2026-12-12", "guests": 2}
+        booking.update(guest_name=name, email=f"{name.split()[0].lower()}@example.com", phone=phone)
+        reply = stack.admin("POST", "/reservations", json=booking)
+        assert reply.status_code == 201, reply.text
+        codes[name] = reply.json()["code"]
+
+    stack.start_actions(CHECK_OUT, **QUIET)
+    for code in codes.values():
+        reply = stack.admin("POST", f"/reservations/{code}/check-out")
+        assert reply.status_code == 200, reply.text
+        review = reply.json()["review_request"]
+        assert (review["status"], review["segment"]) == ("scheduled", "leisure")
+        assert review["due_at"] == "2026-12-13T13:30:00+00:00"  # 24 h later, 10:30 hotel time
+    assert stack.admin("POST", "/reservations/NOPE99/check-out").status_code == 404
+    assert dispatch(stack)["sent"] == 0  # not due yet
+
+    # Monday 07:30: due since Sunday, but quiet hours.
+    stack.start_actions("2026-12-14T07:30:00-03:00", **QUIET)
+    assert dispatch(stack) == {"scheduled": 0, "sent": 0, "reminders": 0, "skipped_opted_out": 0, "failed": 0}
+    assert graph.sent() == []
+
+    # 09:00: the action server's own scheduler sends the four templates (no admin call).
+    stack.start_actions("2026-12-14T09:00:00-03:00", REVIEW_SCHEDULER_SECONDS="1")
+    graph.wait_until(lambda fake: sum(body["type"] == "template" for body in fake.sent()) == 4, seconds=60)
+    for _, _, number in GUESTS.values():
+        (sent,) = templates(graph, number)
+        assert (sent["name"], sent["language"]) == ("review_request", {"code": "es_AR"})
+        body, *buttons = sent["components"]
+        assert body["parameters"][0]["text"] in {"Ana", "Bruno", "Carla", "Diego"}
+        assert [b["parameters"][0]["payload"] for b in buttons] == [
+            f'/give_rating{{"rating": {n}, "language": "es"}}' for n in range(1, 6)
+        ]
+    stack.start_actions("2026-12-14T09:05:00-03:00", **QUIET)
+    assert dispatch(stack)["sent"] == 0  # nothing twice
+
+    # Ana taps 5 on the template: thanks, the public links (TripAdvisor first for a leisure stay), 50 points.
+    _, ana, ana_to = GUESTS["Ana Pérez"]
+    tap = message(ana, "button", payload='/give_rating{"rating": 5, "language": "es"}', text="5")
+    assert post(stack, webhook(tap)).status_code == 200
+    replied(graph, stack, ana, "utter_review_thanks", "utter_review_links", "utter_points_earned")
+    assert responses(stack, ana) == ["utter_review_thanks", "utter_review_links", "utter_points_earned"]
+    links = re.findall(r"(\w[\w.]*): (http://\S+/r/(\S+))", texts(graph, ana_to))
+    assert [platform for platform, _, _ in links] == ["Tripadvisor", "Google", "Booking.com"]
+    redirect = requests.get(links[0][1], allow_redirects=False, timeout=10)
+    assert redirect.status_code == 302
+    assert redirect.headers["Location"] == "https://www.tripadvisor.com/Hotel_Review-aurora-palermo-example.html"
+    assert requests.get(f"{stack.action_url}/r/not-a-token", allow_redirects=False, timeout=10).status_code == 404
+
+    # Bruno taps 2: sorry, the links all the same, then "what went wrong?"; his answer is stored as negative.
+    _, bruno, bruno_to = GUESTS["Bruno Díaz"]
+    post(stack, webhook(message(bruno, "button", payload='/give_rating{"rating": 2, "language": "es"}', text="2")))
+    low = ("utter_review_sorry", "utter_review_links", "utter_points_earned", "utter_ask_review_feedback")
+    replied(graph, stack, bruno, *low)
+    assert responses(stack, bruno) == list(low)
+    assert "/r/" in texts(graph, bruno_to) and "¿Qué salió mal?" in texts(graph, bruno_to)
+    post(stack, webhook(text(bruno, "La habitación estaba sucia y el aire no andaba, mucho ruido")))
+    replied(graph, stack, bruno, "utter_review_feedback_thanks")
+    assert query(stack, "SELECT rating, sentiment FROM review_requests WHERE guest_key = ?", bruno_to) == [
+        (2, "negative")
+    ]
+    assert query(stack, "SELECT reason, status FROM handoff_requests") == [("low_rating", "open")]
+
+    # Diego opts out.
+    _, diego, diego_to = GUESTS["Diego Ruiz"]
+    post(stack, webhook(text(diego, "baja")))
+    replied(graph, stack, diego, "utter_stop_messages_confirmed")
+    assert responses(stack, diego) == ["utter_stop_messages_confirmed"]
+    assert "no te vamos a enviar más mensajes" in texts(graph, diego_to)
+
+    # Reminders: only Carla, 72 h apart, at most two.
+    for now, expected in [
+        ("2026-12-17T09:00:00-03:00", 1),
+        ("2026-12-20T09:00:00-03:00", 1),
+        ("2026-12-23T10:00:00-03:00", 0),
+    ]:
+        stack.start_actions(now, **QUIET)
+        assert dispatch(stack)["reminders"] == expected
+    counts = {name: len(templates(graph, number)) for name, (_, _, number) in GUESTS.items()}
+    assert counts == {"Ana Pérez": 1, "Bruno Díaz": 1, "Carla Gómez": 3, "Diego Ruiz": 1}
+
+    stats = stack.admin("GET", "/reviews/stats", params={"from": "2026-12-14", "to": "2026-12-14"}).json()
+    assert (stats["sent"], stats["replied"], stats["opt_outs"], stats["reminders"]) == (4, 2, 1, 2)
+    assert stats["ratings"] == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}
+    assert stats["clicks"] == {"google": 0, "tripadvisor": 1, "booking": 0}
+    assert stats["by_segment"]["leisure"]["sent"] == 4
+    assert stack.admin("GET", "/reviews/stats", params={"from": "2026-12-15", "to": "2026-12-01"}).status_code == 400
+
+    # 23 December: the awards of 12 and 14 December are out of the week, in the month.
+    assert stack.admin("GET", "/gamification/leaderboard", params={"window": "week"}).json()["leaderboard"] == []
+    board = stack.admin("GET", "/gamification/leaderboard", params={"window": "month"}).json()["leaderboard"]
+    assert board[:2] == [{"rank": 1, "guest": "A*** P.", "points": 150}, {"rank": 2, "guest": "B*** D.", "points": 150}]
+    assert "Pérez" not in str(board)
+    assert stack.admin("GET", "/gamification/leaderboard", params={"window": "year"}).status_code == 400
+    spec = stack.admin("GET", "/openapi.json").json()["paths"]
+    assert {"/admin/reviews/dispatch", "/admin/reviews/stats", "/admin/gamification/leaderboard"} <= set(spec)
+    assert requests.get(f"{stack.action_url}/admin/reviews/stats", timeout=10).status_code == 401
+
+
+def test_points_on_whatsapp(wa_stack: Stack, graph: GraphApiFake) -> None:
+    """After the cycle above: Ana (150 points: stay 100 + survey 50) asks for her points, then redeems."""
+    _, ana, ana_to = GUESTS["Ana Pérez"]
+    graph.reset()
+    post(wa_stack, webhook(text(ana, "cuántos puntos tengo?")))
+    replied(graph, wa_stack, ana, "utter_points_standing")
+    assert "150 puntos" in texts(graph, ana_to)
+    assert "Bronce" in texts(graph, ana_to) and "100 puntos para Plata" in texts(graph, ana_to)
+    post(wa_stack, webhook(text(ana, "quiero canjear mis puntos")))
+    replied(graph, wa_stack, ana, "utter_rewards_catalogue")
+    (catalogue,) = (body["interactive"] for body in to(graph, ana_to) if body["type"] == "interactive")
+    assert [button["reply"]["id"] for button in catalogue["action"]["buttons"]] == [
+        '/redeem_points{"reward": "late_checkout_13"}',
+        '/redeem_points{"reward": "welcome_drink"}',
+    ]
+    tap = message(
+        ana,
+        "interactive",
+        type="button_reply",
+        button_reply={"id": '/redeem_points{"reward": "welcome_drink"}', "title": "Trago"},
+    )
+    post(wa_stack, webhook(tap))
+    replied(graph, wa_stack, ana, "utter_redeem_drink_done")
+    assert "Te quedan 50 puntos" in texts(graph, ana_to)
