@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions import metrics
 from actions.pms.common import phone_digits
 from actions.pms.models import Reservation
 from actions.profile import Loyalty, LoyaltyEvent
@@ -160,6 +161,7 @@ async def award_to(
         if found is None:
             raise
         return Award(event, reference, found.requested, found.points, replayed=True)
+    metrics.POINTS_AWARDED.labels(event).inc(points)
     earned = [
         name for name, badge in rules.badges.items() if badge.event == event and counts.get(event, 0) == badge.count
     ]
@@ -230,7 +232,7 @@ async def leaderboard(db: Database, window: Window, today: date, limit: int = 10
     query = (
         select(LoyaltyAccount.label, earned)
         .join(LoyaltyAccount, LoyaltyAccount.guest_key == LedgerRow.guest_key)
-        .where(LedgerRow.points > 0)
+        .where(LedgerRow.points > 0, LedgerRow.day <= today)
         .group_by(LedgerRow.guest_key, LoyaltyAccount.label)
         .order_by(earned.desc(), LedgerRow.guest_key)
         .limit(limit)

@@ -21,7 +21,7 @@ from sanic.response import HTTPResponse
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from actions import clock, loyalty, sentiment
+from actions import clock, loyalty, metrics, sentiment
 from actions.services import Services, services
 from actions.store.models import HandoffRequest
 from actions.store.post_stay import OptOutRow, ReviewClickRow, ReviewLinkRow, ReviewRequestRow
@@ -84,11 +84,13 @@ async def rate(
     if row.rating is None:
         values = {"rating": rating, "status": "replied", "replied_at": now.astimezone(timezone.utc)}
         async with running.db.session() as session:
-            await session.execute(
+            first = await session.execute(
                 update(ReviewRequestRow)
                 .where(ReviewRequestRow.id == row.id, ReviewRequestRow.rating.is_(None))
                 .values(**values)
             )
+            if first.rowcount:
+                metrics.REVIEW_FUNNEL.labels("replied").inc()
             row = await session.get(ReviewRequestRow, row.id, populate_existing=True) or row
     low = row.rating <= running.profile.reviews.low_rating_max
     if low and row.handoff_id is None:
@@ -144,7 +146,9 @@ async def opt_out(running: Services, guest: str, now: datetime) -> None:
     values = {"guest_key": guest, "created_at": now.astimezone(timezone.utc)}
     async with running.db.session() as session:
         dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-        await session.execute(dialect.insert(OptOutRow).values(**values).on_conflict_do_nothing())
+        added = await session.execute(dialect.insert(OptOutRow).values(**values).on_conflict_do_nothing())
+        if added.rowcount:
+            metrics.REVIEW_FUNNEL.labels("opted_out").inc()
         await session.execute(
             update(ReviewRequestRow)
             .where(ReviewRequestRow.guest_key == guest, ReviewRequestRow.status.in_(("scheduled", "sent")))
@@ -159,6 +163,7 @@ async def click(running: Services, token: str, now: datetime) -> str | None:
         if link is None:
             return None
         session.add(ReviewClickRow(token=token, clicked_at=now.astimezone(timezone.utc)))
+        metrics.REVIEW_FUNNEL.labels("clicked").inc()
         return running.profile.reviews.platforms.get(link.platform)  # type: ignore[no-any-return]
 
 

@@ -26,7 +26,7 @@ from sanic import Sanic
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from actions import clock, loyalty
+from actions import clock, loyalty, metrics
 from actions.errors import ServiceError
 from actions.pms.common import phone_digits
 from actions.pms.models import Reservation
@@ -131,6 +131,8 @@ async def schedule(running: Services, reservation: Reservation, now: datetime) -
         async with running.db.session() as session:
             query = select(ReviewRequestRow).where(ReviewRequestRow.reservation_code == reservation.code)
             return (await session.execute(query)).scalar_one(), False
+    if status == "scheduled":
+        metrics.REVIEW_FUNNEL.labels("scheduled").inc()
     await loyalty.award(running, reservation, "stay_completed", reservation.code, now)
     logger.info("review_request_scheduled", extra={"request": row.id, "status": status, "segment": row.segment})
     return row, True
@@ -222,9 +224,11 @@ async def dispatch(running: Services, now: datetime) -> DispatchReport:
             continue
         if row.status == "scheduled":
             await _set(running, row.id, status="sent", sent_at=utc_now)
+            metrics.REVIEW_FUNNEL.labels("sent").inc()
             sent += 1
         else:
             await _set(running, row.id, reminders_sent=row.reminders_sent + 1)
+            metrics.REVIEW_FUNNEL.labels("reminded").inc()
             reminders += 1
     return DispatchReport(scheduled, sent, reminders, skipped, failed)
 

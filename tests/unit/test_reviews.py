@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from actions import loyalty, review_answers, reviews, sentiment
@@ -40,6 +41,11 @@ async def ready(running: Services) -> Services:
     """The services with the profile's rooms in the local PMS, and a Rasa URL nobody listens on."""
     await running.pms.start()
     return dataclasses.replace(running, settings=running.settings.copy(update={"rasa_url": "http://127.0.0.1:9"}))
+
+
+def funnel(step: str) -> float:
+    """The review funnel counter of this process for ``step``."""
+    return REGISTRY.get_sample_value("conserje_review_funnel_total", {"step": step}) or 0.0
 
 
 async def _row(running: Services, code: str) -> ReviewRequestRow:
@@ -149,13 +155,17 @@ async def test_ratings_links_handoff_feedback_clicks_and_stats(ready: Services) 
     assert await review_answers.rate(ready, "999", 5, conversation, at(4, 11, 15)) is None
 
     token = rated.links[0][1].rsplit("/", 1)[1]
+    clicks_before = funnel("clicked")
     assert await review_answers.click(ready, token, at(4, 11, 16)) == ready.profile.reviews.platforms["google"]
+    assert funnel("clicked") == clicks_before + 1  # the Prometheus funnel (actions/metrics.py)
     assert await review_answers.click(ready, "nope", at(4, 11, 16)) is None
     async with ready.db.session() as session:
         assert len((await session.execute(select(ReviewClickRow).where(ReviewClickRow.token == token))).all()) == 1
 
+    opted_out_before = funnel("opted_out")
     await review_answers.opt_out(ready, "541155550108", at(4, 11, 17))
     await review_answers.opt_out(ready, "541155550108", at(4, 11, 18))  # twice is once
+    assert funnel("opted_out") == opted_out_before + 1
     figures = await review_answers.stats(ready, date(2033, 4, 11), date(2033, 4, 11))
     assert (figures["sent"], figures["replied"], figures["opt_outs"]) == (2, 2, 1)
     assert figures["ratings"] == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}
