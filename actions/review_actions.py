@@ -16,6 +16,7 @@ from actions import review_answers, reviews
 from actions.base import HotelAction, Turn
 from actions.booking_forms import TRUSTED_PHONE_CHANNELS
 from actions.pms.common import phone_digits
+from actions.profile import HotelProfile
 from actions.store.post_stay import ReviewRequestRow
 
 PLATFORM_NAMES = {"google": "Google", "tripadvisor": "Tripadvisor", "booking": "Booking.com"}
@@ -28,9 +29,9 @@ def guest_of(turn: Turn) -> str | None:
     return None
 
 
-def template(row: ReviewRequestRow, first_name: str, turn: Turn) -> dict[str, Any]:
+def template(row: ReviewRequestRow, first_name: str, profile: HotelProfile) -> dict[str, Any]:
     """The WhatsApp template message: the guest's first name in the body and five quick replies (ratings)."""
-    settings, lang = turn.services.profile.reviews.template, row.language
+    settings, lang = profile.reviews.template, row.language
     buttons = [
         {
             "type": "button",
@@ -70,7 +71,7 @@ class ActionReviewRequest(HotelAction):
             return []
         reservation = await running.pms.get_reservation(row.reservation_code)
         first_name = reservation.guest_name.split()[0] if reservation and reservation.guest_name.split() else "👋"
-        turn.dispatcher.utter_message(json_message=template(row, first_name, turn))
+        turn.dispatcher.utter_message(json_message=template(row, first_name, running.profile))
         return []
 
 

@@ -75,6 +75,8 @@ def dispatch(stack: Stack) -> dict[str, int]:
 
 def test_review_cycle(wa_stack: Stack, graph: GraphApiFake) -> None:
     stack = wa_stack
+    for language in ("es_AR", "en_US"):  # the hotel's approved template (hotel.yml reviews.template)
+        graph.approve_template("review_request", language, body_parameters=1, quick_replies=5)
     codes = {}
     for name, (phone, _, _) in GUESTS.items():
         booking = {"room_type": "double", "check_in": "2026-12-10", "check_out": "2026-12-12", "guests": 2}

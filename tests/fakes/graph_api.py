@@ -5,8 +5,9 @@ thread of its own for tests that drive subprocess servers (``start_in_thread()``
 ``Authorization: Bearer <access token>`` (401, code 190 otherwise), checks the phone number id, and validates
 message bodies against WhatsApp's limits (400, code 100 "Invalid parameter"): text ≤ 4096; interactive body ≤ 1024;
 1–3 reply buttons with unique ids ≤ 256 and titles ≤ 20; list rows ≤ 10 with ids ≤ 200, titles ≤ 24, descriptions
-≤ 72, button label ≤ 20. Sends answer ``{"messaging_product": "whatsapp", "contacts": [{"input", "wa_id"}],
-"messages": [{"id": "wamid..."}]}``; ``status: read`` answers ``{"success": true}``.
+≤ 72, button label ≤ 20; templates only if approved (``approve_template``: 132001 otherwise) and filled with their
+body parameters and quick-reply payloads (132000 otherwise). Sends answer ``{"messaging_product": "whatsapp",
+"contacts": [{"input", "wa_id"}], "messages": [{"id": "wamid..."}]}``; ``status: read`` answers ``{"success": true}``.
 
 Media: ``add_media(id, data, mime)`` then GET /{version}/{id} → ``{url, mime_type, sha256, file_size, id}`` and
 GET that URL (bearer required) → the bytes. Uploads: POST /{version}/{phone_number_id}/media as multipart
@@ -58,6 +59,42 @@ def meta_error(status: int, code: int, message: str) -> web.Response:
 
 class Invalid(Exception):
     """A body WhatsApp would refuse; becomes a 400 with code 100."""
+
+
+class TemplateRefused(Exception):
+    """A template message Meta refuses: 132001 unknown name/language, 132000 wrong parameter count."""
+
+    def __init__(self, code: int, message: str) -> None:
+        """Meta's error code and message."""
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Template:
+    """An approved message template: how many body parameters it takes and how many quick-reply buttons it has."""
+
+    body_parameters: int
+    quick_replies: int
+
+
+def check_template(template: dict[str, Any], approved: dict[tuple[str, str], Template]) -> None:
+    """Raises TemplateRefused as the Cloud API does for a template that is not approved or not filled right."""
+    key = (str(template.get("name", "")), str((template.get("language") or {}).get("code", "")))
+    if key not in approved:
+        raise TemplateRefused(132001, "(#132001) Template name does not exist in the translation")
+    components = template.get("components") or []
+    body = [item for item in components if item.get("type") == "body"]
+    buttons = [item for item in components if item.get("type") == "button"]
+    given = len(body[0].get("parameters") or []) if body else 0
+    indexes = sorted(int(item.get("index", -1)) for item in buttons if item.get("sub_type") == "quick_reply")
+    payloads_ok = all(
+        [param.get("type") for param in item.get("parameters") or []] == ["payload"]
+        and 0 < len(item["parameters"][0].get("payload", "")) <= 256
+        for item in buttons
+    )
+    if given != approved[key].body_parameters or indexes != list(range(approved[key].quick_replies)) or not payloads_ok:
+        raise TemplateRefused(132000, "(#132000) Number of parameters does not match the expected number of params")
 
 
 def _check_interactive(interactive: dict[str, Any]) -> None:
@@ -125,6 +162,7 @@ class GraphApiFake:
         self.delay = 0.0
         self._failures: list[str] = []
         self._media: dict[str, tuple[bytes, str]] = {}
+        self.templates: dict[tuple[str, str], Template] = {}  # approved ones, by (name, language code)
         self._uploads: dict[str, tuple[bytes, str]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -142,6 +180,10 @@ class GraphApiFake:
         """The next ``times`` calls fail like Meta does for ``kind`` (see FAILURES)."""
         with self._lock:
             self._failures.extend([kind] * times)
+
+    def approve_template(self, name: str, language: str, body_parameters: int, quick_replies: int) -> None:
+        """A template the business has had approved; any other is refused (132001) when sent."""
+        self.templates[(name, language)] = Template(body_parameters, quick_replies)
 
     def add_media(self, media_id: str, data: bytes, mime_type: str) -> None:
         """An inbound medium Meta holds for us."""
@@ -227,7 +269,12 @@ class GraphApiFake:
             medium = body.get(str(body.get("type"))) or {}
             if isinstance(medium, dict) and medium.get("id") and medium["id"] not in self._uploads:
                 raise Invalid("unknown media id")
-        except (Invalid, KeyError, TypeError) as exc:
+            if body.get("type") == "template":
+                check_template(body.get("template") or {}, self.templates)
+        except TemplateRefused as exc:
+            self._record(request, body, 400)
+            return meta_error(400, exc.code, str(exc))
+        except (Invalid, KeyError, TypeError, ValueError) as exc:
             self._record(request, body, 400)
             return meta_error(400, 100, f"Invalid parameter: {exc}")
         self._record(request, body, 200)

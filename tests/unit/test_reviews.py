@@ -15,11 +15,12 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
-from actions import loyalty, review_answers, reviews, sentiment
+from actions import loyalty, review_actions, review_answers, reviews, sentiment
 from actions.pms.models import BookingRequest, Reservation
 from actions.services import Services
 from actions.store.models import HandoffRequest
 from actions.store.post_stay import ReviewClickRow, ReviewRequestRow
+from tests.fakes.graph_api import Template, TemplateRefused, check_template
 
 TZ = ZoneInfo("America/Argentina/Buenos_Aires")
 
@@ -200,3 +201,17 @@ async def test_opted_out_guest_gets_no_request(ready: Services) -> None:
 )
 def test_sentiment(text: str, expected: str) -> None:
     assert sentiment.label(text) == expected
+
+
+def test_the_template_message_fills_the_approved_template(running: Services) -> None:
+    row = ReviewRequestRow(language="en")
+    sent = review_actions.template(row, "Ana", running.profile)
+    assert sent["type"] == "template"
+    approved = {("review_request", "en_US"): Template(body_parameters=1, quick_replies=5)}
+    check_template(sent["template"], approved)  # what Meta accepts for the approved template
+    with pytest.raises(TemplateRefused):
+        check_template(sent["template"], {("review_request", "en_US"): Template(body_parameters=2, quick_replies=5)})
+    with pytest.raises(TemplateRefused):
+        check_template(
+            review_actions.template(ReviewRequestRow(language="es"), "Ana", running.profile)["template"], approved
+        )
