@@ -175,13 +175,13 @@ async def trigger(running: Services, conversation_id: str, intent: str, entities
         raise SendError(f"Rasa answered HTTP {status}")
 
 
-async def _claim(running: Services, row: ReviewRequestRow, next_due: datetime) -> bool:
-    """Moves the row's due time on, only if no other dispatcher did first."""
+async def _claim(running: Services, row: ReviewRequestRow, values: dict[str, Any]) -> bool:
+    """Marks the row as sent (or reminded) before the send, only if no other dispatcher changed it first."""
     query = (
         update(ReviewRequestRow)
         .where(ReviewRequestRow.id == row.id, ReviewRequestRow.due_at == row.due_at)
         .where(ReviewRequestRow.reminders_sent == row.reminders_sent, ReviewRequestRow.status == row.status)
-        .values(due_at=next_due)
+        .values(**values)
     )
     async with running.db.session() as session:
         return bool((await session.execute(query)).rowcount)
@@ -209,33 +209,35 @@ async def dispatch(running: Services, now: datetime) -> DispatchReport:
         due = list((await session.execute(query)).scalars())
     for row in due:
         if await opted_out(running, row.guest_key):
-            await _set(running, row.id, status="opted_out")
+            await _set(running, row.id, row.status, status="opted_out")
             skipped += 1
             continue
+        # Marked before the send, so a guest who answers the template at once finds it sent.
+        first = row.status == "scheduled"
         next_due = in_window(now + timedelta(hours=reviews.reminder_every_hours), running.profile)
-        if not await _claim(running, row, next_due.astimezone(timezone.utc)):
+        claimed: dict[str, Any] = {"due_at": next_due.astimezone(timezone.utc)}
+        claimed.update({"status": "sent", "sent_at": utc_now} if first else {"reminders_sent": row.reminders_sent + 1})
+        if not await _claim(running, row, claimed):
             continue
         try:
             await trigger(running, row.guest_key, REQUEST_INTENT, {"review_request": str(row.id)}, row.channel)
         except SendError as exc:
             logger.warning("review_request_send_failed", extra={"request": row.id, "error": str(exc)})
-            await _set(running, row.id, due_at=utc_now + timedelta(minutes=RETRY_MINUTES))
+            retry = utc_now + timedelta(minutes=RETRY_MINUTES)
+            undo = {"status": "scheduled", "sent_at": None} if first else {"reminders_sent": row.reminders_sent}
+            await _set(running, row.id, "sent", due_at=retry, **undo)  # unless the guest opted out meanwhile
             failed += 1
             continue
-        if row.status == "scheduled":
-            await _set(running, row.id, status="sent", sent_at=utc_now)
-            metrics.REVIEW_FUNNEL.labels("sent").inc()
-            sent += 1
-        else:
-            await _set(running, row.id, reminders_sent=row.reminders_sent + 1)
-            metrics.REVIEW_FUNNEL.labels("reminded").inc()
-            reminders += 1
+        metrics.REVIEW_FUNNEL.labels("sent" if first else "reminded").inc()
+        sent, reminders = sent + first, reminders + (not first)
     return DispatchReport(scheduled, sent, reminders, skipped, failed)
 
 
-async def _set(running: Services, request_id: int, **values: Any) -> None:
+async def _set(running: Services, request_id: int, while_status: str, **values: Any) -> None:
+    """Updates the row, only while its status is still ``while_status``."""
+    query = update(ReviewRequestRow).where(ReviewRequestRow.id == request_id, ReviewRequestRow.status == while_status)
     async with running.db.session() as session:
-        await session.execute(update(ReviewRequestRow).where(ReviewRequestRow.id == request_id).values(**values))
+        await session.execute(query.values(**values))
 
 
 def attach(app: Sanic) -> None:
