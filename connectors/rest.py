@@ -61,6 +61,10 @@ class RestInput(RasaRestInput):
         speedups.install()
         webhook = Blueprint("conserje_rest", __name__)
 
+        @webhook.after_server_stop
+        async def close_sessions(_app: Any, _loop: Any) -> None:
+            await speedups.close_sessions()  # the action server's kept-alive connections
+
         @webhook.route("/", methods=["GET"])
         async def health(_request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})

@@ -194,6 +194,12 @@ def _install_kept_sessions() -> None:
     setattr(EndpointConfig, _INSTALLED, True)
 
 
+async def close_sessions() -> None:
+    """Closes the sessions kept for the running event loop (call when its server stops)."""
+    for _owner, session in _SESSIONS.pop(asyncio.get_running_loop(), {}).values():
+        await session.close()
+
+
 def freeze_heap() -> None:
     """Moves every object alive now to the garbage collector's permanent generation (call once the model is loaded)."""
     gc.collect()

@@ -193,4 +193,5 @@ async def test_endpoint_requests_share_a_connection_and_survive_a_server_restart
         assert await endpoint.request(json={"n": 3}) == {"secret": "s3", "got": {"n": 3}}
         assert peers[-1] != peers[0]
     finally:
+        await speedups.close_sessions()
         await runner.cleanup()
