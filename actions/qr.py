@@ -35,6 +35,7 @@ from actions.store.stay_requests import QrImageRow
 logger = logging.getLogger(__name__)
 
 CLEANUP_EVERY_SECONDS = 3600
+_CHECK_IN_LOCKS: dict[str, asyncio.Lock] = {}
 IMAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}\.png$")
 CheckIn = Literal["checked_in", "already_checked_in", "not_checkable", "not_today"]
 
@@ -114,17 +115,20 @@ async def check_in(running: Services, token: str, now: datetime) -> Verified:
         QrBookingNotFound: the PMS does not know the booking.
     """
     code = read_token(_secret(running), token, now)
-    reservation = await running.pms.get_reservation(code)
-    if reservation is None:
-        raise QrBookingNotFound(code)
-    today = now.astimezone(running.profile.tz).date()
-    if reservation.status == "checked_in":
-        return Verified("already_checked_in", reservation)
-    if reservation.status != "confirmed":
-        return Verified("not_checkable", reservation)
-    if not reservation.check_in <= today < reservation.check_out:
-        return Verified("not_today", reservation)
-    return Verified("checked_in", await running.pms.set_status(code, "checked_in"))
+    # Two scanners reading the same code at once: one checks the guest in, the other sees "already checked in"
+    # (read and write under the booking's lock; one action server process serves the desk).
+    async with _CHECK_IN_LOCKS.setdefault(code, asyncio.Lock()):
+        reservation = await running.pms.get_reservation(code)
+        if reservation is None:
+            raise QrBookingNotFound(code)
+        today = now.astimezone(running.profile.tz).date()
+        if reservation.status == "checked_in":
+            return Verified("already_checked_in", reservation)
+        if reservation.status != "confirmed":
+            return Verified("not_checkable", reservation)
+        if not reservation.check_in <= today < reservation.check_out:
+            return Verified("not_today", reservation)
+        return Verified("checked_in", await running.pms.set_status(code, "checked_in"))
 
 
 async def send_qr(turn: Turn, reservation: Reservation, asked: bool = True) -> None:

@@ -6,6 +6,7 @@ Clock: Thursday 2026-12-10 10:00 (hotel time); the stays below start that day, s
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import requests
@@ -41,6 +42,16 @@ def test_qr_on_request_then_checked_in_at_the_desk(stack: Stack) -> None:
     again = stack.admin("POST", "/qr/verify", json={"token": token})
     assert again.status_code == 200 and again.json()["result"] == "already_checked_in"
     assert stack.admin("GET", f"/reservations/{code}").json()["status"] == "checked_in"
+
+
+def test_two_desks_scanning_at_once_check_the_guest_in_once(stack: Stack) -> None:
+    code = book(stack, 209, "2026-12-10", "2026-12-11", "Luis Pérez", room_type="twin")
+    token = scanned(identify(stack, "qr-race", "mandame el qr", code, "Pérez").messages[-1]["image"])
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda _: stack.admin("POST", "/qr/verify", json={"token": token}), range(6)))
+    assert [reply.status_code for reply in results] == [200] * 6
+    outcomes = sorted(reply.json()["result"] for reply in results)
+    assert outcomes == ["already_checked_in"] * 5 + ["checked_in"]
 
 
 def test_tampered_expired_and_malformed_tokens_get_clear_errors(stack: Stack) -> None:
