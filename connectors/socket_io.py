@@ -4,6 +4,10 @@ Rasa 3.6's `session_request` handler calls `AsyncServer.enter_room` without awai
 >= 5.10 that method is a coroutine, so the socket never joins its session's room and, with
 `session_persistence: true`, every bot message is emitted to an empty room: the guest sees no answer. This
 channel keeps Rasa's name ("socketio"), settings and events and only replaces that handler.
+
+Its output channel (used for the widget's uploads) also fixes custom payloads: Rasa passes their keys to
+`AsyncServer.emit` as arguments, which raises for any key emit does not take (e.g. the location pin's `type`); here
+they reach the widget as `{"custom": payload}`. Typed messages still go through Rasa's own handler and output.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic import Blueprint
 
 logger = logging.getLogger(__name__)
@@ -23,8 +28,20 @@ logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
+class SocketIOOutput(RasaSocketIOOutput):
+    """Rasa's socket.io output whose custom payloads are emitted as a message ``{"custom": payload}``."""
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
+        """The payload as the ``custom`` field of a bot message."""
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
 class SocketIOInput(RasaSocketIOInput):
     """Rasa's socketio channel whose sockets really join their session's room."""
+
+    def get_output_channel(self) -> SocketIOOutput | None:
+        """The output with working custom payloads (None without a socket.io server, as in Rasa)."""
+        return SocketIOOutput(self.sio, self.bot_message_evt) if self.sio is not None else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Rasa's blueprint, with the `session_request` handler replaced."""

@@ -4,7 +4,8 @@ GET /webhooks/web/ is the page, /webhooks/web/widget.js, widget.css and socket.i
 connectors/web_static/, no CDN). The conversation itself goes over the `socketio` channel configured in
 credentials.yml (user_uttered / bot_uttered, session_persistence). POST /webhooks/web/upload takes the widget's
 photos and voice notes (connectors/web_upload.py) and passes them to Rasa as a message of that socket.io
-conversation, so the replies appear in the widget.
+conversation, so the replies appear in the widget. A recording is first heard (connectors/web_voice.py); the
+replies to it carry the URL of their spoken words, GET /webhooks/web/audio/<name>.ogg.
 socket.io.min.js is socket-io-client's dist build, vendored by `make web-vendor` (see the Makefile).
 """
 
@@ -24,8 +25,10 @@ from sanic.response import HTTPResponse
 
 from actions.settings import ROOT
 from connectors import web_upload
+from connectors.audio.service import voice_service
 from connectors.media import unsupported_payload
 from connectors.rest import error
+from connectors.web_voice import WebVoice
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +77,19 @@ class WebChatInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
-        """The channel takes no settings."""
+        """The channel takes no settings.
+
+        Raises:
+            ConfigError: invalid STT_*/VOICE_* settings (the voice service is built here), naming the variable.
+        """
+        voice_service()
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Health route, the page, its assets and the upload."""
-        page, assets = load_assets(f"/webhooks/{self.url_prefix()}/")
+        """Health route, the page, its assets, the upload and the spoken replies."""
+        base = f"/webhooks/{self.url_prefix()}/"
+        page, assets = load_assets(base)
+        voices = WebVoice(self.media_dir / "audio", base)
         web = Blueprint("conserje_web", __name__)
 
         @web.route("/", methods=["GET"])
@@ -114,17 +124,29 @@ class WebChatInput(InputChannel):
             media = await web_upload.store(accepted, self.media_dir)
             message_id = uuid.uuid4().hex
             logger.info("web upload: %s %s, %d bytes", media["kind"], accepted.mime_type, len(accepted.data))
+            sender_id = session_id if channel.session_persistence else sid
+            text, output = unsupported_payload(media["kind"]), channel.get_output_channel()
+            heard: dict[str, Any] = {}
+            if media["kind"] == "audio":
+                text, heard, output = await voices.listen(media, sender_id, output)
             await on_new_message(
                 UserMessage(
-                    unsupported_payload(media["kind"]),
-                    channel.get_output_channel(),
-                    session_id if channel.session_persistence else sid,
+                    text,
+                    output,
+                    sender_id,
                     input_channel=channel.name(),
                     message_id=message_id,
-                    metadata={"channel": "web", "message_id": message_id, "media": media},
+                    metadata={"channel": "web", "message_id": message_id, "media": media, **heard},
                 )
             )
             public = {"kind": accepted.kind, "mime_type": accepted.mime_type, "size": len(accepted.data)}
             return response.json({"status": "received", "message_id": message_id, "media": public})
+
+        @web.route("/audio/<name:str>", methods=["GET"])
+        async def audio(_request: Request, name: str) -> HTTPResponse:
+            note = await voices.read(name)
+            if note is None:
+                return error(404, "not_found", "No such audio.")
+            return response.raw(note, content_type="audio/ogg", headers={"Cache-Control": "private, max-age=86400"})
 
         return web

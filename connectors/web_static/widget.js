@@ -3,7 +3,9 @@
  * same conversation; the last messages are kept there too, to show them again. The page's own labels follow
  * navigator.language; the assistant answers in the guest's language by itself.
  * Photos (📷) and voice notes (🎤, MediaRecorder, at most two minutes) go to POST <base>upload with the session id
- * and the socket id; the assistant's answer arrives over the socket like any other (connectors/web.py). */
+ * and the socket id; the assistant's answer arrives over the socket like any other (connectors/web.py). Answers to
+ * a voice note carry `audio`, the URL of their words spoken: an <audio> player with controls under the bubble
+ * (autoplay is tried, browsers may block it). */
 (function () {
   "use strict";
 
@@ -38,6 +40,7 @@
   var recorder = null;
   var sessionId = null;
   var typing = null;
+  var speaking = null;
 
   document.documentElement.lang = lang;
   document.querySelectorAll("[data-label]").forEach(function (el) { el.textContent = text[el.dataset.label]; });
@@ -73,6 +76,24 @@
     }
     log.appendChild(el);
     scroll();
+  }
+
+  function player(url) {
+    var audio = document.createElement("audio");
+    audio.className = "cj-audio";
+    audio.controls = true;
+    audio.preload = "auto";
+    audio.src = new URL(url, BASE).href;
+    log.appendChild(audio);
+    scroll();
+    var previous = speaking;
+    speaking = audio;
+    function start() {
+      var playing = audio.play();
+      if (playing && playing.catch) { playing.catch(function () {}); }  // autoplay blocked: the controls remain
+    }
+    // One answer after the other: the next starts when the one playing ends.
+    if (previous && !previous.paused && !previous.ended) { previous.addEventListener("ended", start); } else { start(); }
   }
 
   function buttons(replies) {
@@ -175,6 +196,7 @@
       bubble("bot", message.text);
       remember({ from: "bot", text: message.text });
     }
+    if (message.audio) { player(message.audio); }
     var replies = message.quick_replies || message.buttons || [];
     if (replies.length) { buttons(replies); }
   }

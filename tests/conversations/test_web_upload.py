@@ -2,12 +2,15 @@
 
 The client joins a session the way the widget does (session_request → session_confirm), uploads to
 POST /webhooks/web/upload with its session and socket ids, and reads the assistant's answer from bot_uttered.
+Voice notes are real speech (espeak-ng, recorded as the widget does: WebM/Opus), heard by the real speech-to-text
+service with the default settings (English offline, no Spanish engine, spoken replies on).
 """
 
 from __future__ import annotations
 
 import io
 import queue
+import subprocess
 import uuid
 import wave
 from collections.abc import Iterator
@@ -20,6 +23,8 @@ import socketio
 
 from scripts.stack import ROOT, Stack
 from tests.conversations.domain_text import unsupported_reply
+from tests.conversations.test_voice_notes import response_text
+from tests.unit.test_audio import probe
 
 PHOTO = ROOT / "media" / "photos" / "facade.jpg"
 WAIT = 30
@@ -78,6 +83,37 @@ def wav(seconds: float = 0.5) -> bytes:
     return buffer.getvalue()
 
 
+def webm(text: str) -> bytes:
+    """``text`` spoken by espeak-ng, as a browser's MediaRecorder records it: WebM with Opus at 48 kHz."""
+    speech = subprocess.run(["espeak-ng", "-v", "en-us", "--stdout", "--", text], capture_output=True, check=True)
+    return subprocess.run(
+        [
+            *["ffmpeg", "-nostdin", "-loglevel", "error", "-i", "-", "-ac", "1", "-ar", "48000"],
+            *["-c:a", "libopus", "-b:a", "32k", "-f", "webm", "-"],
+        ],
+        input=speech.stdout,
+        capture_output=True,
+        check=True,
+    ).stdout
+
+
+def spoken(stack: Stack, answer: dict[str, Any], tmp_path: Path) -> None:
+    """The answer's ``audio`` URL serves an OGG/Opus mono note of its words."""
+    assert answer["audio"].startswith("/webhooks/web/audio/"), answer
+    note = requests.get(f"{stack.rasa_url}{answer['audio']}", timeout=WAIT)
+    assert note.status_code == 200 and note.headers["Content-Type"] == "audio/ogg"
+    path = tmp_path / "reply.ogg"
+    path.write_bytes(note.content)
+    assert probe(path) == {"codec_name": "opus", "channels": 1, "sample_rate": "48000", "format": "ogg"}
+
+
+def english(widget: Widget) -> None:
+    """Writes in English first (the language a note is heard in), and forgets the answers."""
+    widget.say("hello, I have a question about my stay")
+    while not widget.said.empty():
+        widget.said.get()
+
+
 def last_user_event(stack: Stack, session_id: str) -> dict[str, Any]:
     """The conversation's newest user event."""
     return [event for event in stack.tracker(session_id)["events"] if event["event"] == "user"][-1]
@@ -100,16 +136,16 @@ def test_a_photo_is_stored_passed_to_rasa_with_its_media_and_answered_in_the_wid
     assert Path(media["path"]).read_bytes() == photo
 
 
-def test_a_voice_note_is_answered_in_the_conversations_language(stack: Stack, widget: Widget) -> None:
-    widget.say("hello, I have a question about my stay")
-    while not widget.said.empty():
-        widget.said.get()
+def test_a_silent_recording_is_answered_in_the_conversations_language(stack: Stack, widget: Widget) -> None:
+    english(widget)
     recording = wav()
     reply = widget.upload(recording, "voice.wav", voice="true")
     assert reply.status_code == 200, reply.text
     assert reply.json()["media"]["kind"] == "audio"
-    assert widget.said.get(timeout=WAIT)["text"] == unsupported_reply("en", "audio")
-    media = last_user_event(stack, widget.session_id)["metadata"]["media"]
+    assert widget.said.get(timeout=WAIT)["text"] == response_text("utter_voice_unreadable", "en")
+    metadata = last_user_event(stack, widget.session_id)["metadata"]
+    assert metadata["input_mode"] == "voice" and metadata["voice_outcome"] == "no_speech"
+    media = metadata["media"]
     assert media == {
         "kind": "audio",
         "mime_type": "audio/wav",
@@ -159,3 +195,46 @@ def test_uploads_need_a_socket_of_that_session_and_a_form(stack: Stack, widget: 
     assert no_file.status_code == 400 and no_file.json()["error"]["code"] == "missing_file"
     as_json = requests.post(f"{stack.rasa_url}/webhooks/web/upload", json={"file": "x"}, timeout=WAIT)
     assert as_json.status_code == 400 and as_json.json()["error"]["code"] == "invalid_form"
+
+
+@pytest.mark.parametrize(
+    ("utterance", "intent", "reply_contains"),
+    [("where is the hotel", "ask_location", "Gorriti"), ("what time is breakfast", "ask_hours", "reakfast")],
+)
+def test_a_spoken_question_is_answered_with_text_and_its_words_spoken(
+    stack: Stack, widget: Widget, tmp_path: Path, utterance: str, intent: str, reply_contains: str
+) -> None:
+    english(widget)
+    assert widget.upload(webm(utterance), "voice.webm", voice="true").status_code == 200
+    answer = widget.said.get(timeout=WAIT)
+    assert reply_contains in answer["text"], answer
+    spoken(stack, answer, tmp_path)
+    user = last_user_event(stack, widget.session_id)
+    assert user["text"] == utterance and user["parse_data"]["intent"]["name"] == intent
+    metadata = user["metadata"]
+    assert metadata["input_mode"] == "voice" and metadata["stt_engine"] == "pocketsphinx"
+    assert 0.5 <= metadata["confidence"] <= 1 and metadata["media"]["mime_type"] == "audio/webm"
+    widget.say("thanks")  # a typed message: typed answers carry no audio
+    assert "audio" not in widget.said.get(timeout=WAIT)
+
+
+def test_a_spanish_note_without_an_engine_is_told_to_type_in_spanish(
+    stack: Stack, widget: Widget, tmp_path: Path
+) -> None:
+    # No words yet: the hotel's language, Spanish, which has no engine; nothing is transcribed, nothing invented.
+    assert widget.upload(webm("hola"), "voice.webm", voice="true").status_code == 200
+    answer = widget.said.get(timeout=WAIT)
+    assert answer["text"] == response_text("utter_voice_unavailable", "es")
+    spoken(stack, answer, tmp_path)
+    user = last_user_event(stack, widget.session_id)
+    assert user["parse_data"]["intent"]["name"] == "voice_unavailable"
+    assert user["metadata"]["voice_outcome"] == "no_engine" and "confidence" not in user["metadata"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["..%2F..%2Fcredentials.yml", "%2E%2E%2Fvoice.webm", "0" * 64 + ".ogg", "A" * 64 + ".ogg", "0" * 64, "x.ogg"],
+)
+def test_the_audio_route_serves_only_reply_notes(stack: Stack, name: str) -> None:
+    reply = requests.get(f"{stack.rasa_url}/webhooks/web/audio/{name}", timeout=WAIT)
+    assert reply.status_code == 404 and reply.json()["error"]["code"] == "not_found"
