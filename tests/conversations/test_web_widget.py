@@ -1,5 +1,6 @@
 """The web chat page in headless Chromium against the real servers: text, buttons, images, session on reload,
-and a photo and a voice note sent from the widget (Chromium's fake microphone records a real WebM/Opus file)."""
+and a photo and a voice note sent from the widget (Chromium's fake microphone records a real WebM/Opus file),
+answered with a player of the reply's spoken words."""
 
 from __future__ import annotations
 
@@ -149,6 +150,16 @@ def test_the_widget_sends_a_photo_and_a_voice_note(stack: Stack, browser: WebDri
     time.sleep(1.5)  # a second and a half of the fake microphone's tone
     record.click()
     assert wait_for_bot(browser, before)
+    # The note is heard in the conversation's language, Spanish (no engine): the honest reply, also spoken.
+    WebDriverWait(browser, WAIT).until(
+        lambda d: d.execute_script(
+            "const a = document.querySelector('audio.cj-audio'); return !!a && a.readyState >= 1 && a.duration > 0"
+        )
+    )
+    player = browser.find_element(By.CSS_SELECTOR, "audio.cj-audio")
+    assert player.get_attribute("controls") is not None
+    assert player.get_attribute("src").startswith(f"{stack.rasa_url}/webhooks/web/audio/")
+    assert browser.execute_script("return arguments[0].previousElementSibling.className", player) == "cj-msg cj-bot"
 
     events = stack.tracker(sender)["events"]
     media = [event["metadata"]["media"] for event in events if event["event"] == "user"]
@@ -157,4 +168,4 @@ def test_the_widget_sends_a_photo_and_a_voice_note(stack: Stack, browser: WebDri
     assert media[1]["mime_type"] == "audio/webm" and media[1]["voice"] is True and media[1]["size"] > 1000
     assert Path(media[1]["path"]).read_bytes()[:4] == b"\x1aE\xdf\xa3"
     responses = [event.get("metadata", {}).get("utter_action") for event in events if event["event"] == "bot"]
-    assert responses == ["utter_unsupported_message", "utter_unsupported_message"]
+    assert responses == ["utter_unsupported_message", "utter_voice_unavailable"]
