@@ -13,7 +13,7 @@ import queue
 import subprocess
 import uuid
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,9 @@ import pytest
 import requests
 import socketio
 
-from scripts.stack import ROOT, Stack
+from scripts.stack import ROOT, Stack, migrate, stack_env
+from scripts.train import ensure_model
+from tests.conversations.conftest import BASE_NOW
 from tests.conversations.domain_text import unsupported_reply
 from tests.conversations.test_voice_notes import response_text
 from tests.unit.test_audio import probe
@@ -238,3 +240,53 @@ def test_a_spanish_note_without_an_engine_is_told_to_type_in_spanish(
 def test_the_audio_route_serves_only_reply_notes(stack: Stack, name: str) -> None:
     reply = requests.get(f"{stack.rasa_url}/webhooks/web/audio/{name}", timeout=WAIT)
     assert reply.status_code == 404 and reply.json()["error"]["code"] == "not_found"
+
+
+def corrupt() -> bytes:
+    """A WebM header (so the upload is accepted) followed by bytes no decoder reads."""
+    return b"\x1a\x45\xdf\xa3\x9fB\x86\x81\x01B\x82\x84webm" + bytes(range(256)) * 64
+
+
+def rambling() -> bytes:
+    """Well over two minutes of speech."""
+    return webm("I would like to ask about the pool and the breakfast and the spa and the parking. " * 40)
+
+
+@pytest.mark.parametrize(
+    ("recording", "reply", "outcome"),
+    [(corrupt, "utter_voice_unreadable", "unreadable"), (rambling, "utter_voice_too_long", "too_long")],
+    ids=["corrupt", "over-two-minutes"],
+)
+def test_a_note_that_cannot_be_heard_gets_a_polite_reply(
+    stack: Stack, widget: Widget, recording: Callable[[], bytes], reply: str, outcome: str
+) -> None:
+    english(widget)
+    assert widget.upload(recording(), "voice.webm", voice="true").status_code == 200
+    assert widget.said.get(timeout=WAIT)["text"] == response_text(reply, "en")
+    assert last_user_event(stack, widget.session_id)["metadata"]["voice_outcome"] == outcome
+
+
+@pytest.fixture(scope="module")
+def quiet_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Both servers with spoken replies off (VOICE_REPLIES=off)."""
+    workdir = tmp_path_factory.mktemp("quiet-stack")
+    env = {**stack_env(workdir, BASE_NOW), "VOICE_REPLIES": "off"}
+    migrate(env["DATABASE_URL"])
+    running = Stack(workdir=workdir, env=env, model=ensure_model())
+    try:
+        running.start()
+        yield running
+    finally:
+        running.close()
+
+
+def test_with_spoken_replies_off_a_note_is_heard_and_answered_in_text_only(quiet_stack: Stack) -> None:
+    quiet = Widget(quiet_stack)
+    try:
+        english(quiet)
+        assert quiet.upload(webm("what time is breakfast"), "voice.webm", voice="true").status_code == 200
+        answer = quiet.said.get(timeout=WAIT)
+        assert "reakfast" in answer["text"] and "audio" not in answer, answer
+        assert last_user_event(quiet_stack, quiet.session_id)["metadata"]["input_mode"] == "voice"
+    finally:
+        quiet.client.disconnect()
