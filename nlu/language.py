@@ -23,7 +23,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 ENTITY = "language"
-_WORD = re.compile(r"[a-záéíóúñü']+")
+# Whole words only: letters inside a booking code ("BHA8SI") or a time ("1pm") say nothing about the language.
+_WORD = re.compile(r"(?<![\w])[a-záéíóúñü']+(?![\w])")
 _SWITCH = re.compile(r"\b(?:(english|ingl[eé]s)|(spanish|espa[nñ]ol|castellano))\b", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(no|not|don'?t|do not|can'?t|cannot|no s[eé])\b[\w\s']{0,15}$", re.IGNORECASE)
 _OTHER = {"en": "es", "es": "en"}

@@ -45,6 +45,9 @@ def storage(tmp_path: Path) -> LocalModelStorage:
         ("no", None),
         ("😀😀", None),
         ("/greet", None),
+        ("BHA8SI", None),  # booking codes hold letters, never a language ("SI")
+        ("8S9Q4U", None),
+        ("until 1pm please", "en"),
     ],
 )
 def test_language_detection(storage: LocalModelStorage, text: str, language: str | None) -> None:
