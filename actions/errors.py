@@ -5,7 +5,8 @@
     └── ServiceError         a backend we depend on failed; becomes a guest-facing apology, never raw text
         ├── StoreError       our own database could not be read or written
         ├── PMSError         the PMS could not answer (actions/pms/port.py)
-        └── GraphApiError    Meta's Graph API refused or failed a call; `code` is Meta's (connectors/whatsapp/graph.py)
+        ├── GraphApiError    Meta's Graph API refused or failed a call; `code` is Meta's (connectors/whatsapp/graph.py)
+        └── RasaUnreachable  the action server could not make Rasa send a proactive message (actions/rasa_api.py)
 
 Guest-facing replies for these errors are chosen in one place (the action base class), from domain/ responses.
 """
@@ -27,3 +28,7 @@ class ServiceError(ConserjeError):
 
 class StoreError(ServiceError):
     """Our own database failed."""
+
+
+class RasaUnreachable(ServiceError):
+    """Rasa's HTTP API could not be reached, or refused a trigger_intent."""

@@ -24,7 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
 
-from actions import clock
+from actions import clock, loyalty
 from actions.base import Turn
 from actions.errors import ConserjeError, ServiceError
 from actions.media.qr import make_token, png, read_token
@@ -128,7 +128,9 @@ async def check_in(running: Services, token: str, now: datetime) -> Verified:
             return Verified("not_checkable", reservation)
         if not reservation.check_in <= today < reservation.check_out:
             return Verified("not_today", reservation)
-        return Verified("checked_in", await running.pms.set_status(code, "checked_in"))
+        checked_in = await running.pms.set_status(code, "checked_in")
+        await loyalty.award(running, checked_in, "qr_checkin", code, now)  # once per booking (its key)
+        return Verified("checked_in", checked_in)
 
 
 async def send_qr(turn: Turn, reservation: Reservation, asked: bool = True) -> None:

@@ -19,15 +19,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
-from urllib.parse import quote
 
-import aiohttp
 from sanic import Sanic
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from actions import clock, loyalty, metrics
-from actions.errors import ServiceError
+from actions import clock, loyalty, metrics, rasa_api
+from actions.errors import RasaUnreachable, ServiceError
 from actions.pms.common import phone_digits
 from actions.pms.models import Reservation
 from actions.profile import HotelProfile
@@ -41,10 +39,6 @@ SCAN_DAYS = 3  # how far back the scan looks for check-out days that passed whil
 RETRY_MINUTES = 15
 # Country codes where the request goes out in Spanish (the PMS does not know the guest's language).
 SPANISH_PREFIXES = tuple("34 51 52 53 54 56 57 58 502 503 504 505 506 507 591 593 595 598".split())
-
-
-class SendError(ServiceError):
-    """Rasa could not be reached, or refused the trigger."""
 
 
 @dataclass(frozen=True)
@@ -156,23 +150,9 @@ async def trigger(running: Services, conversation_id: str, intent: str, entities
     """Makes Rasa run ``intent``'s rule in a conversation and send the replies on ``channel``.
 
     Raises:
-        SendError: Rasa could not be reached or refused.
+        RasaUnreachable: Rasa could not be reached or refused.
     """
-    settings = running.settings
-    params = {"output_channel": channel}
-    if settings.rasa_auth_token:
-        params["token"] = settings.rasa_auth_token
-    url = f"{settings.rasa_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
-            session.post(url, params=params, json={"name": intent, "entities": entities}) as reply,
-        ):
-            status = reply.status
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        raise SendError(f"Rasa unreachable ({type(exc).__name__})") from exc
-    if status != 200:
-        raise SendError(f"Rasa answered HTTP {status}")
+    await rasa_api.trigger_intent(running.settings, conversation_id, intent, entities, channel)
 
 
 async def _claim(running: Services, row: ReviewRequestRow, values: dict[str, Any]) -> bool:
@@ -221,7 +201,7 @@ async def dispatch(running: Services, now: datetime) -> DispatchReport:
             continue
         try:
             await trigger(running, row.guest_key, REQUEST_INTENT, {"review_request": str(row.id)}, row.channel)
-        except SendError as exc:
+        except RasaUnreachable as exc:
             logger.warning("review_request_send_failed", extra={"request": row.id, "error": str(exc)})
             retry = utc_now + timedelta(minutes=RETRY_MINUTES)
             undo = {"status": "scheduled", "sent_at": None} if first else {"reminders_sent": row.reminders_sent}

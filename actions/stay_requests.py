@@ -7,17 +7,14 @@ retry, two staff clicks) the folio gets one line; the check-out / check-in time 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from urllib.parse import quote
 
-import aiohttp
 from sqlalchemy import select, update
 
-from actions.errors import ServiceError
+from actions import clock, loyalty, rasa_api
 from actions.pms.common import CENT
 from actions.pms.models import Reservation
 from actions.pms.port import ReservationNotFound
@@ -29,10 +26,6 @@ from actions.store.stay_requests import StayRequestRow
 logger = logging.getLogger(__name__)
 
 OUTCOME_INTENT = "EXTERNAL_stay_request_decided"  # how the action server tells Rasa a staff decision came
-
-
-class NotifyError(ServiceError):
-    """Rasa could not be reached to tell the guest about a decision."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +149,8 @@ async def _move(running: Services, request_id: int, before: tuple[str, ...], aft
 
 
 async def apply(running: Services, request: StayRequest) -> None:
-    """Changes the booking's time in the PMS and posts the fee once (idempotency key ``stay-<id>``)."""
+    """Changes the booking's time in the PMS, posts the fee once (idempotency key ``stay-<id>``) and, for a late
+    checkout, awards its loyalty points (once, same key)."""
     pms = running.pms
     if request.kind == "late_checkout":
         await pms.set_times(request.reservation_code, checkout_time=request.time)
@@ -165,6 +159,9 @@ async def apply(running: Services, request: StayRequest) -> None:
         await pms.set_times(request.reservation_code, checkin_time=request.time)
         description = f"Early check-in {request.time}"
     await pms.post_charge(request.reservation_code, description, request.amount, key=f"stay-{request.id}")
+    reservation = await pms.get_reservation(request.reservation_code)
+    if request.kind == "late_checkout" and reservation is not None:  # loyalty pays once per request (its key)
+        await loyalty.award(running, reservation, "late_checkout_purchased", f"stay-{request.id}", clock.now())
 
 
 Accepted = StayRequest | Reason | str  # the request (done / pending), a policy reason, or "expired" / "gone"
@@ -237,22 +234,9 @@ async def notify(running: Services, request: StayRequest) -> None:
     guest last wrote from (WhatsApp: a proactive message; REST: stored in the conversation).
 
     Raises:
-        NotifyError: Rasa could not be reached or refused.
+        RasaUnreachable: Rasa could not be reached or refused.
     """
-    settings = running.settings
-    params = {"output_channel": "latest"}
-    if settings.rasa_auth_token:
-        params["token"] = settings.rasa_auth_token
-    url = f"{settings.rasa_url}/conversations/{quote(request.conversation_id, safe='')}/trigger_intent"
-    body = {"name": OUTCOME_INTENT, "entities": {"stay_request": str(request.id)}}
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
-            session.post(url, params=params, json=body) as reply,
-        ):
-            status = reply.status
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        raise NotifyError(f"Rasa unreachable ({type(exc).__name__})") from exc
-    if status != 200:
-        raise NotifyError(f"Rasa answered HTTP {status}")
+    await rasa_api.trigger_intent(
+        running.settings, request.conversation_id, OUTCOME_INTENT, {"stay_request": str(request.id)}, "latest"
+    )
     logger.info("stay_request_notified", extra={"request": request.id, "status": request.status})

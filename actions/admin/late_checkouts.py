@@ -16,6 +16,7 @@ from sanic.response import HTTPResponse
 
 from actions import clock, stay_requests
 from actions.admin.api import ApiError, route
+from actions.errors import RasaUnreachable
 from actions.pms.port import ReservationNotFound
 from actions.services import services
 from actions.stay_policy import Kind
@@ -53,7 +54,7 @@ async def _decide(request_id: str, kind: Kind, approve: bool) -> HTTPResponse:
     if notified:
         try:
             await stay_requests.notify(running, decided)
-        except stay_requests.NotifyError:
+        except RasaUnreachable:
             notified = False
     return response.json({**decided.as_dict(), "guest_notified": notified})
 

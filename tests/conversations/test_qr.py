@@ -6,6 +6,7 @@ Clock: Thursday 2026-12-10 10:00 (hotel time); the stays below start that day, s
 from __future__ import annotations
 
 import io
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
@@ -45,13 +46,17 @@ def test_qr_on_request_then_checked_in_at_the_desk(stack: Stack) -> None:
 
 
 def test_two_desks_scanning_at_once_check_the_guest_in_once(stack: Stack) -> None:
-    code = book(stack, 209, "2026-12-10", "2026-12-11", "Luis Pérez", room_type="twin")
-    token = scanned(identify(stack, "qr-race", "mandame el qr", code, "Pérez").messages[-1]["image"])
+    code = book(stack, 209, "2026-12-10", "2026-12-11", "Xiomara Quintana", room_type="twin")
+    token = scanned(identify(stack, "qr-race", "mandame el qr", code, "Quintana").messages[-1]["image"])
     with ThreadPoolExecutor(max_workers=6) as pool:
         results = list(pool.map(lambda _: stack.admin("POST", "/qr/verify", json={"token": token}), range(6)))
     assert [reply.status_code for reply in results] == [200] * 6
     outcomes = sorted(reply.json()["result"] for reply in results)
     assert outcomes == ["already_checked_in"] * 5 + ["checked_in"]
+    # The QR check-in's loyalty points (20 in hotel.yml) are paid once, not once per scan.
+    with sqlite3.connect(stack.env["DATABASE_URL"].removeprefix("sqlite:///")) as db:
+        awards = db.execute("SELECT points FROM loyalty_ledger WHERE source = 'qr_checkin' AND reference = ?", (code,))
+        assert awards.fetchall() == [(20,)]
 
 
 def test_tampered_expired_and_malformed_tokens_get_clear_errors(stack: Stack) -> None:

@@ -70,6 +70,13 @@ def test_late_checkout_bought_once_in_spanish(stack: Stack) -> None:
     listed = stack.admin("GET", "/late-checkouts?date=2026-12-11").json()["requests"]
     mine = [item for item in listed if item["reservation_code"] == code]
     assert [(item["status"], item["time"], item["amount"]) for item in mine] == [("done", "14:00", "47.50")]
+    path = stack.env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:  # the purchase's loyalty points, paid once despite the second yes
+        awards = db.execute(
+            "SELECT points FROM loyalty_ledger WHERE source = 'late_checkout_purchased' AND reference = ?",
+            (f"stay-{mine[0]['id']}",),
+        ).fetchall()
+    assert awards == [(10,)]
 
 
 def test_a_requested_time_is_honoured_in_english(stack: Stack) -> None:
