@@ -60,9 +60,12 @@ def _date_arg(request: Request, name: str, default: date) -> date:
     if raw is None:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ApiError(400, "invalid_date", f"`{name}` must be YYYY-MM-DD.") from None
+    if not 2000 <= day.year <= 2100:  # also keeps the default period's arithmetic inside the calendar
+        raise ApiError(400, "invalid_date", f"`{name}` must be a date between 2000 and 2100.")
+    return day
 
 
 @route(

@@ -165,6 +165,8 @@ def test_review_cycle(wa_stack: Stack, graph: GraphApiFake) -> None:
     assert stats["clicks"] == {"google": 0, "tripadvisor": 1, "booking": 0}
     assert stats["by_segment"]["leisure"]["sent"] == 4
     assert stack.admin("GET", "/reviews/stats", params={"from": "2026-12-15", "to": "2026-12-01"}).status_code == 400
+    far = stack.admin("GET", "/reviews/stats", params={"to": "0001-01-01"})  # found by the schemathesis fuzz
+    assert far.status_code == 400 and far.json()["error"]["code"] == "invalid_date"
 
     # 23 December: the awards of 12 and 14 December are out of the week, in the month.
     assert stack.admin("GET", "/gamification/leaderboard", params={"window": "week"}).json()["leaderboard"] == []
