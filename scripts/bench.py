@@ -8,7 +8,7 @@ Prints a table (p50/p95/p99 latency, messages/s, errors, server RSS, load averag
 whether the targets are met; it never fails on a missed target. Server logs go to the temporary folder, kept when
 anything failed. Then the booking race (scripts/bench_booking.py) and the WhatsApp webhook burst
 (scripts/bench_webhooks.py), QR confirmation throughput (scripts/bench_qr.py) and speech-to-text quality and speed
-(scripts/bench_voice.py); BENCH_ONLY=booking, webhooks, qr or voice runs only that one.
+(scripts/bench_voice.py); BENCH_ONLY=assistant, booking, webhooks, qr or voice runs only that one.
 """
 
 from __future__ import annotations
@@ -245,17 +245,8 @@ def report(results: list[Result]) -> None:
     print(f"errors: {errors}" + ("" if errors == 0 else "  <- failed or empty replies; see the server logs"))
 
 
-def main() -> int:
-    """Vanilla bot, ours, booking race, webhook burst, QR, voice; BENCH_ONLY=booking|webhooks|qr|voice: that one."""
-    only = os.environ.get("BENCH_ONLY")
-    if only == "booking":
-        return bench_booking.main()
-    if only == "webhooks":
-        return bench_webhooks.main()
-    if only == "qr":
-        return bench_qr.main()
-    if only == "voice":
-        return bench_voice.main()
+def bench_assistant() -> int:
+    """The vanilla `rasa init` bot against ours, same closed-loop REST load; non-zero when replies failed."""
     workdir = Path(tempfile.mkdtemp(prefix="conserje-bench-"))
     vanilla_dir, ours_dir = workdir / "vanilla", workdir / "ours"
     vanilla_dir.mkdir()
@@ -272,6 +263,23 @@ def main() -> int:
             log(f"logs kept in {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    return int(keep)
+
+
+def main() -> int:
+    """Vanilla bot vs ours, booking race, webhook burst, QR, voice; BENCH_ONLY=assistant|booking|webhooks|qr|voice."""
+    only = os.environ.get("BENCH_ONLY")
+    if only == "booking":
+        return bench_booking.main()
+    if only == "webhooks":
+        return bench_webhooks.main()
+    if only == "qr":
+        return bench_qr.main()
+    if only == "voice":
+        return bench_voice.main()
+    assistant = bench_assistant()
+    if only == "assistant":
+        return assistant
     print()
     booking = bench_booking.main()
     print()
@@ -279,7 +287,7 @@ def main() -> int:
     print()
     qr = bench_qr.main()
     print()
-    return bench_voice.main() or qr or webhooks or booking
+    return bench_voice.main() or qr or webhooks or booking or assistant
 
 
 if __name__ == "__main__":
