@@ -12,18 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from scripts.stack import ROOT, Stack, migrate, stack_env
-from scripts.train import ensure_model
-from tests.conversations.conftest import BASE_NOW
+from scripts.stack import ROOT, Stack
+from tests.conversations.conftest import running_stack
 from tests.conversations.test_whatsapp import (
     ACCESS_TOKEN,
-    APP_SECRET,
     PHONE_NUMBER_ID,
-    VERIFY_TOKEN,
     post,
     text,
     to,
     webhook,
+    whatsapp_env,
 )
 from tests.fakes.graph_api import GraphApiFake
 
@@ -49,25 +47,12 @@ def logged_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sta
     """Both servers, Rasa at DEBUG, REST and WhatsApp channels."""
     fake = GraphApiFake(ACCESS_TOKEN, PHONE_NUMBER_ID)
     fake.start_in_thread()
-    workdir = tmp_path_factory.mktemp("log-stack")
-    env = stack_env(workdir, BASE_NOW)
-    env.pop("REDIS_URL", None)
-    env.update(
-        LOG_LEVEL="DEBUG",
-        WHATSAPP_VERIFY_TOKEN=VERIFY_TOKEN,
-        WHATSAPP_APP_SECRET=APP_SECRET,
-        WHATSAPP_ACCESS_TOKEN=ACCESS_TOKEN,
-        WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
-        WHATSAPP_API_VERSION="v19.0",
-        WHATSAPP_API_BASE_URL=fake.url,
-    )
-    migrate(env["DATABASE_URL"])
-    running = Stack(workdir=workdir, env=env, model=ensure_model(), credentials=ROOT / "credentials.whatsapp.yml")
     try:
-        running.start()
-        yield running, fake
+        with running_stack(
+            tmp_path_factory, "log-stack", ROOT / "credentials.whatsapp.yml", LOG_LEVEL="DEBUG", **whatsapp_env(fake)
+        ) as running:
+            yield running, fake
     finally:
-        running.close()
         fake.stop_thread()
 
 

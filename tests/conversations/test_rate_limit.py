@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from scripts.stack import Stack, migrate, stack_env
-from scripts.train import ensure_model
-from tests.conversations.conftest import BASE_NOW
+from scripts.stack import Stack
+from tests.conversations.conftest import running_stack
 
 pytestmark = pytest.mark.conversation
 LIMIT = 3
@@ -18,16 +17,8 @@ LIMIT = 3
 @pytest.fixture(scope="module")
 def limited_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Both servers with a limit of three messages per conversation and minute."""
-    workdir = tmp_path_factory.mktemp("limited-stack")
-    env = stack_env(workdir, BASE_NOW)
-    env["GUEST_RATE_LIMIT_PER_MINUTE"] = str(LIMIT)
-    migrate(env["DATABASE_URL"])
-    running = Stack(workdir=workdir, env=env, model=ensure_model())
-    try:
-        running.start()
+    with running_stack(tmp_path_factory, "limited-stack", GUEST_RATE_LIMIT_PER_MINUTE=str(LIMIT)) as running:
         yield running
-    finally:
-        running.close()
 
 
 def _start_of_a_window() -> None:

@@ -21,9 +21,8 @@ import pytest
 import requests
 import socketio
 
-from scripts.stack import ROOT, Stack, migrate, stack_env
-from scripts.train import ensure_model
-from tests.conversations.conftest import BASE_NOW
+from scripts.stack import ROOT, Stack
+from tests.conversations.conftest import running_stack
 from tests.conversations.domain_text import unsupported_reply
 from tests.conversations.test_voice_notes import response_text
 from tests.unit.test_audio import probe
@@ -269,15 +268,8 @@ def test_a_note_that_cannot_be_heard_gets_a_polite_reply(
 @pytest.fixture(scope="module")
 def quiet_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Both servers with spoken replies off (VOICE_REPLIES=off)."""
-    workdir = tmp_path_factory.mktemp("quiet-stack")
-    env = {**stack_env(workdir, BASE_NOW), "VOICE_REPLIES": "off"}
-    migrate(env["DATABASE_URL"])
-    running = Stack(workdir=workdir, env=env, model=ensure_model())
-    try:
-        running.start()
+    with running_stack(tmp_path_factory, "quiet-stack", VOICE_REPLIES="off") as running:
         yield running
-    finally:
-        running.close()
 
 
 def test_with_spoken_replies_off_a_note_is_heard_and_answered_in_text_only(quiet_stack: Stack) -> None:

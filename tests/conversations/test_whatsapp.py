@@ -19,9 +19,8 @@ import pytest
 import requests
 
 from connectors.whatsapp.signature import sign
-from scripts.stack import ROOT, Stack, migrate, stack_env
-from scripts.train import ensure_model
-from tests.conversations.conftest import BASE_NOW
+from scripts.stack import ROOT, Stack
+from tests.conversations.conftest import running_stack
 from tests.conversations.domain_text import unsupported_reply
 from tests.fakes.graph_api import GraphApiFake
 
@@ -42,27 +41,26 @@ def graph() -> Iterator[GraphApiFake]:
     fake.stop_thread()
 
 
+def whatsapp_env(graph: GraphApiFake) -> dict[str, str]:
+    """The WhatsApp channel's variables, pointed at the fake; SQL de-duplication (Redis has its own unit test)."""
+    return {
+        "REDIS_URL": "",
+        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+        "WHATSAPP_APP_SECRET": APP_SECRET,
+        "WHATSAPP_ACCESS_TOKEN": ACCESS_TOKEN,
+        "WHATSAPP_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+        "WHATSAPP_API_VERSION": "v19.0",
+        "WHATSAPP_API_BASE_URL": graph.url,
+    }
+
+
 @pytest.fixture(scope="module")
 def wa_stack(tmp_path_factory: pytest.TempPathFactory, graph: GraphApiFake) -> Iterator[Stack]:
     """Action server + Rasa server with the WhatsApp channel pointed at the fake."""
-    workdir = tmp_path_factory.mktemp("wa-stack")
-    env = stack_env(workdir, BASE_NOW)
-    env.pop("REDIS_URL", None)  # SQL de-duplication in this stack; Redis has its own unit test
-    env.update(
-        WHATSAPP_VERIFY_TOKEN=VERIFY_TOKEN,
-        WHATSAPP_APP_SECRET=APP_SECRET,
-        WHATSAPP_ACCESS_TOKEN=ACCESS_TOKEN,
-        WHATSAPP_PHONE_NUMBER_ID=PHONE_NUMBER_ID,
-        WHATSAPP_API_VERSION="v19.0",
-        WHATSAPP_API_BASE_URL=graph.url,
-    )
-    migrate(env["DATABASE_URL"])
-    running = Stack(workdir=workdir, env=env, model=ensure_model(), credentials=ROOT / "credentials.whatsapp.yml")
-    try:
-        running.start()
+    with running_stack(
+        tmp_path_factory, "wa-stack", ROOT / "credentials.whatsapp.yml", **whatsapp_env(graph)
+    ) as running:
         yield running
-    finally:
-        running.close()
 
 
 @pytest.fixture(autouse=True)
