@@ -29,9 +29,13 @@ def guest_of(turn: Turn) -> str | None:
     return None
 
 
-def template(row: ReviewRequestRow, first_name: str, profile: HotelProfile) -> dict[str, Any]:
-    """The WhatsApp template message: the guest's first name in the body and five quick replies (ratings)."""
-    settings, lang = profile.reviews.template, row.language
+def template(row: ReviewRequestRow, first_name: str, profile: HotelProfile, lang: str) -> dict[str, Any]:
+    """The WhatsApp template message in ``lang``: the guest's first name in the body and five quick replies (ratings).
+
+    Tagged with the request's id (``review_request``): the WhatsApp channel records the message id Meta gives it,
+    so the delivery receipts count for this request (connectors/whatsapp/deliveries.py).
+    """
+    settings = profile.reviews.template
     buttons = [
         {
             "type": "button",
@@ -44,6 +48,7 @@ def template(row: ReviewRequestRow, first_name: str, profile: HotelProfile) -> d
     ]
     return {
         "type": "template",
+        "review_request": row.id,
         "template": {
             "name": settings.name,
             "language": {"code": settings.languages[lang]},  # type: ignore[index]
@@ -52,8 +57,21 @@ def template(row: ReviewRequestRow, first_name: str, profile: HotelProfile) -> d
     }
 
 
+def request_language(turn: Turn, row: ReviewRequestRow, profile: HotelProfile) -> str:
+    """The language to ask in: the one the guest wrote in (the ``guest_language`` slot, set only from the guest's
+    own messages), else the request's (the country code's guess when it was scheduled)."""
+    spoken = turn.tracker.get_slot("guest_language")
+    if spoken in profile.reviews.template.languages:
+        return str(spoken)
+    return str(row.language)
+
+
 class ActionReviewRequest(HotelAction):
-    """Sends the review request named by the trigger's entity, unless it was answered or the guest opted out."""
+    """Sends the review request named by the trigger's entity, unless it was answered or the guest opted out.
+
+    It runs in the guest's WhatsApp conversation (reviews.dispatch triggers it there), so the guest's language is
+    known when they ever wrote to us; the language used is stored on the request, for its reminders and the stats.
+    """
 
     def name(self) -> str:
         """Domain name."""
@@ -71,7 +89,10 @@ class ActionReviewRequest(HotelAction):
             return []
         reservation = await running.pms.get_reservation(row.reservation_code)
         first_name = reservation.guest_name.split()[0] if reservation and reservation.guest_name.split() else "👋"
-        turn.dispatcher.utter_message(json_message=template(row, first_name, running.profile))
+        language = request_language(turn, row, running.profile)
+        if language != row.language:
+            await reviews.set_language(running, row.id, language)
+        turn.dispatcher.utter_message(json_message=template(row, first_name, running.profile, language))
         return []
 
 

@@ -174,9 +174,12 @@ def _bounds(running: Services, since: date, until: date) -> tuple[datetime, date
 
 
 async def stats(running: Services, since: date, until: date) -> dict[str, Any]:
-    """Requests sent in [since, until] (hotel days): sent, replied, ratings, clicks per platform, opt-outs, by segment.
+    """Requests sent in [since, until] (hotel days): sent, delivered, replied, ratings, clicks per platform,
+    opt-outs, by segment.
 
-    ``delivered`` is None: WhatsApp delivery receipts reach the Rasa server's channel, which does not record them.
+    ``delivered`` counts the requests whose template (first send or a reminder) WhatsApp reported delivered or read;
+    ``delivery_failed`` those whose template failed and none was delivered. The receipts reach the Rasa server's
+    WhatsApp channel, which records them on the requests (connectors/whatsapp/deliveries.py).
     """
     start, end = _bounds(running, since, until)
     async with running.db.session() as session:
@@ -207,6 +210,10 @@ async def stats(running: Services, since: date, until: date) -> dict[str, Any]:
         ratings = Counter(int(item.rating) for item in items if item.rating is not None)
         return {
             "sent": len(items),
+            "delivered": sum(1 for item in items if item.delivered_at is not None),
+            "delivery_failed": sum(
+                1 for item in items if item.delivered_at is None and item.delivery_failed_at is not None
+            ),
             "reminders": sum(int(item.reminders_sent) for item in items),
             "replied": sum(1 for item in items if item.rating is not None),
             "ratings": {str(score): ratings.get(score, 0) for score in range(1, 6)},
@@ -218,7 +225,6 @@ async def stats(running: Services, since: date, until: date) -> dict[str, Any]:
         "from": since.isoformat(),
         "to": until.isoformat(),
         **summary(rows, [platform for _, platform in clicks]),
-        "delivered": None,
         "opt_outs": opt_outs,
         "by_segment": {
             name: summary(

@@ -5,11 +5,12 @@ itself) or its check-out day has passed. ``scan`` finds such stays, ``schedule``
 (unique) and awards ``stay_completed``; ``dispatch`` sends what is due — the scheduler in the action server calls it
 every REVIEW_SCHEDULER_SECONDS, POST /admin/reviews/dispatch on demand.
 
-Sending goes through Rasa's HTTP API (trigger_intent EXTERNAL_review_request, output channel ``whatsapp``), so the
-WhatsApp channel sends the approved template (action_review_request builds it) exactly as it sends everything
-else; the action server never talks to Meta. A row is claimed by moving its ``due_at`` before the send, so two
-dispatchers at once never send it twice; a failed send is retried at the next run. Guests without a WhatsApp
-number get no request (status ``no_channel``); opted-out guests never get one.
+Sending goes through Rasa's HTTP API (trigger_intent EXTERNAL_review_request, output channel ``whatsapp``) in the
+guest's own WhatsApp conversation (where their language is known), so the WhatsApp channel sends the approved
+template (action_review_request builds it) exactly as it sends everything else, and records its message id for the
+delivery receipts; the action server never talks to Meta. A row is claimed by moving its ``due_at`` before the
+send, so two dispatchers at once never send it twice; a failed send is retried at the next run. Guests without a
+WhatsApp number get no request (status ``no_channel``); opted-out guests never get one.
 """
 
 from __future__ import annotations
@@ -77,8 +78,27 @@ def segment(reservation: Reservation, profile: HotelProfile) -> str:
 
 
 def language_for(digits: str | None) -> str:
-    """es for Spanish-speaking country codes, en otherwise."""
+    """es for Spanish-speaking country codes, en otherwise: the guess until the guest's conversation says better
+    (action_review_request prefers the language the guest wrote in)."""
     return "es" if digits and digits.startswith(SPANISH_PREFIXES) else "en"
+
+
+def conversation_for(guest: str) -> str:
+    """The guest's WhatsApp conversation id for their number's digits.
+
+    WhatsApp names an Argentine mobile 54 9 <area+number> (what the guest's messages arrive from, hence their
+    conversation), while the guest key folds it to 54 <area+number>; other numbers are the same in both.
+    """
+    if guest.startswith("54") and not guest.startswith("549") and len(guest) == 12:
+        return "549" + guest[2:]
+    return guest
+
+
+async def set_language(running: Services, request_id: int, language: str) -> None:
+    """Records the language a request is sent in (its reminders and the stats follow it)."""
+    query = update(ReviewRequestRow).where(ReviewRequestRow.id == request_id).values(language=language)
+    async with running.db.session() as session:
+        await session.execute(query)
 
 
 def in_window(instant: datetime, profile: HotelProfile) -> datetime:
@@ -200,7 +220,8 @@ async def dispatch(running: Services, now: datetime) -> DispatchReport:
         if not await _claim(running, row, claimed):
             continue
         try:
-            await trigger(running, row.guest_key, REQUEST_INTENT, {"review_request": str(row.id)}, row.channel)
+            conversation = conversation_for(row.guest_key)
+            await trigger(running, conversation, REQUEST_INTENT, {"review_request": str(row.id)}, row.channel)
         except RasaUnreachable as exc:
             logger.warning("review_request_send_failed", extra={"request": row.id, "error": str(exc)})
             retry = utc_now + timedelta(minutes=RETRY_MINUTES)

@@ -71,7 +71,8 @@ def _date_arg(request: Request, name: str, default: date) -> date:
 @route(
     "GET",
     "/reviews/stats",
-    "Review requests sent in a period: sent, replied, ratings, clicks per platform, opt-outs, by segment",
+    "Review requests sent in a period: sent, delivered, delivery failed, replied, ratings, clicks per platform, "
+    "opt-outs, by segment",
     query={
         "from": {
             "required": False,
@@ -80,7 +81,7 @@ def _date_arg(request: Request, name: str, default: date) -> date:
         },
         "to": {"required": False, "schema": {"type": "string", "format": "date"}, "description": "default: today"},
     },
-    responses={200: "The figures (delivered is null: receipts are not recorded)", 400: "Invalid dates"},
+    responses={200: "The figures (delivered: WhatsApp said delivered or read)", 400: "Invalid dates"},
 )
 async def review_stats(request: Request) -> HTTPResponse:
     """GET /admin/reviews/stats?from=YYYY-MM-DD&to=YYYY-MM-DD (hotel days, inclusive)."""

@@ -1,4 +1,4 @@
-"""Tables of the loyalty ledger and the post-stay review requests (migration 0006).
+"""Tables of the loyalty ledger and the post-stay review requests (migration 0006; delivery receipts 0007).
 
 A review request moves on like this (reminders at most ``reviews.reminders``, none after a reply):
 
@@ -6,6 +6,11 @@ A review request moves on like this (reminders at most ``reviews.reminders``, no
         │                            └─(no reply)─▶ sent again as a reminder
         ├──guest opted out──▶ opted_out
         └──no WhatsApp number──▶ no_channel
+
+Delivery is tracked beside the status: every template sent for a request (first send and reminders) is a
+``ReviewMessageRow`` keyed by Meta's message id (wamid), recorded by the WhatsApp channel in the Rasa process; its
+``delivered`` or ``read`` receipt sets the request's ``delivered_at`` (the earliest), a ``failed`` one sets
+``delivery_failed_at`` while nothing was delivered.
 """
 
 from __future__ import annotations
@@ -63,6 +68,21 @@ class ReviewRequestRow(Base):
     sentiment = Column(String(8), nullable=True)
     handoff_id = Column(Integer, nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False)
+    delivered_at = Column(DateTime(timezone=True), nullable=True)  # earliest delivered/read receipt of a template
+    delivery_failed_at = Column(DateTime(timezone=True), nullable=True)  # a template failed (none delivered then)
+
+
+class ReviewMessageRow(Base):
+    """One review-request template as WhatsApp knows it (wamid), and what its receipts said."""
+
+    __tablename__ = "review_request_messages"
+
+    wamid = Column(String(128), primary_key=True)  # Meta's id of the sent message ("wamid.…")
+    request_id = Column(Integer, ForeignKey("review_requests.id"), nullable=False, index=True)
+    sent_at = Column(DateTime(timezone=True), nullable=False)
+    status = Column(String(16), nullable=False)  # accepted → delivered / read, or failed
+    error_code = Column(Integer, nullable=True)  # Meta's code of a failed receipt
+    updated_at = Column(DateTime(timezone=True), nullable=True)
 
 
 class ReviewLinkRow(Base):

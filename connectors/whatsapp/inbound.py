@@ -35,11 +35,12 @@ class Inbound:
 
 @dataclass
 class Receipt:
-    """A delivery receipt: status of one of our messages, and Meta's error codes when it failed."""
+    """A delivery receipt: status of one of our messages, Meta's error codes when it failed, and when (Unix time)."""
 
     message_id: str
     status: str
     error_codes: list[int] = field(default_factory=list)
+    timestamp: int | None = None
 
 
 def _text_of(message: Message) -> tuple[str | None, dict[str, Any]]:
@@ -97,8 +98,11 @@ def parse(body: Any, phone_number_id: str | None = None) -> tuple[list[Inbound],
                     messages.append(item)
             for status in value.get("statuses") or []:
                 if isinstance(status, dict) and status.get("id") and status.get("status"):
-                    codes = [int(e["code"]) for e in status.get("errors") or [] if isinstance(e.get("code"), int)]
-                    receipts.append(Receipt(str(status["id"]), str(status["status"]), codes))
+                    errors = [e for e in status.get("errors") or [] if isinstance(e, dict)]
+                    codes = [int(e["code"]) for e in errors if isinstance(e.get("code"), int)]
+                    stamp = str(status.get("timestamp") or "")
+                    when = int(stamp) if stamp.isdigit() else None
+                    receipts.append(Receipt(str(status["id"]), str(status["status"]), codes, when))
     order = {item.sender: index for index, item in reversed(list(enumerate(messages)))}
     messages.sort(key=lambda item: (order[item.sender], int(item.metadata.get("timestamp") or 0)))
     return messages, receipts

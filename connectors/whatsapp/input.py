@@ -6,6 +6,10 @@ POST /webhooks/whatsapp/webhook  body ≤ 3 MB (413), X-Hub-Signature-256 on the
                                  are de-duplicated by id (dedupe.py), marked read, and passed to Rasa
 GET  /webhooks/whatsapp/         health, with counters of the delivery receipts seen
 
+Delivery receipts (``statuses``) are counted on the server's loop and handed to the worker's loop like messages;
+there the delivered / read / failed ones of review-request templates update their requests (deliveries.py, SQL
+in a worker thread), so no database call ever delays the acknowledgement.
+
 Threads: the webhook is answered on the server's event loop, which does nothing else for it (size, signature,
 JSON, parse, hand-over). The messages are queued and handled on the channel's own loop thread (connectors/worker.py),
 because Rasa's handling of a message blocks its loop for tens of milliseconds at a time (NLU, SQL tracker store).
@@ -45,8 +49,9 @@ from connectors.rest import error
 from connectors.whatsapp import config as whatsapp_config
 from connectors.whatsapp import signature, voice
 from connectors.whatsapp.dedupe import SeenMessages, create_seen_messages
+from connectors.whatsapp.deliveries import TRACKED, ReviewDeliveries
 from connectors.whatsapp.graph import GraphApiError, GraphClient
-from connectors.whatsapp.inbound import Inbound, SenderQueues, parse
+from connectors.whatsapp.inbound import Inbound, Receipt, SenderQueues, parse
 from connectors.whatsapp.output import WhatsAppOutput
 from connectors.worker import LoopThread
 
@@ -79,13 +84,15 @@ class WhatsAppInput(InputChannel):
         *,
         seen: SeenMessages | None = None,
         media_dir: Path | None = None,
+        deliveries: ReviewDeliveries | None = None,
     ) -> None:
-        """No I/O: the worker thread, the HTTP sessions and the seen-ids store start on first use."""
+        """No I/O: the worker thread, the HTTP sessions and the seen-ids and deliveries stores start on first use."""
         self.settings = settings
         self.client = GraphClient(settings)  # the server's loop: proactive messages
         self.worker_client = GraphClient(settings)  # the worker's loop: replies, read receipts, media
         self.worker = LoopThread("whatsapp-worker")
         self._seen = seen
+        self._deliveries = deliveries
         self.media_dir = media_dir or ROOT / "var" / "media" / "whatsapp"
         self.menus: dict[str, list[str]] = {}
         self.receipts: Counter[str] = Counter()
@@ -99,9 +106,16 @@ class WhatsAppInput(InputChannel):
             self._seen = create_seen_messages(get_settings())
         return self._seen
 
+    @property
+    def deliveries(self) -> ReviewDeliveries:
+        """Review-request templates by wamid and their receipts (our SQL database), created on first use."""
+        if self._deliveries is None:
+            self._deliveries = ReviewDeliveries(get_settings())
+        return self._deliveries
+
     def get_output_channel(self) -> WhatsAppOutput:
         """An output channel for proactive messages (e.g. Rasa's /conversations/.../trigger_intent)."""
-        return WhatsAppOutput(self.client, self.menus)
+        return WhatsAppOutput(self.client, self.menus, self.deliveries)
 
     def _spawn(self, work: Awaitable[Any]) -> None:
         """Runs ``work`` in the background, keeping a reference so the task is not garbage-collected."""
@@ -155,14 +169,19 @@ class WhatsAppInput(InputChannel):
             )
         )
 
-    def _record(self, body: Any) -> list[Inbound]:
-        """Parses the body, counts its receipts (logging failures by code only), returns its messages."""
+    def _record(self, body: Any) -> tuple[list[Inbound], list[Receipt]]:
+        """Parses the body, counts its receipts (logging failures by code only); its messages and the receipts
+        that may concern a review request (delivered, read, failed)."""
         messages, receipts = parse(body, self.settings.phone_number_id)
         for receipt in receipts:
             self.receipts[receipt.status] += 1
             if receipt.status == "failed":
                 logger.warning("whatsapp message %s failed: codes=%s", receipt.message_id, receipt.error_codes)
-        return messages
+        return messages, [receipt for receipt in receipts if receipt.status in TRACKED]
+
+    def _track(self, receipts: list[Receipt]) -> None:
+        """On the worker's loop: applies the receipts to review requests in the background (SQL in a thread)."""
+        self._spawn(self.deliveries.apply(receipts))
 
     def _enqueue(self, items: list[Inbound], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         """On the worker's loop: queues one webhook's messages, in order, behind their guests' earlier ones."""
@@ -184,6 +203,8 @@ class WhatsAppInput(InputChannel):
         await self.worker_client.close()
         if self._seen is not None:
             await self._seen.close()
+        if self._deliveries is not None:
+            await self._deliveries.close()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health route, subscription check and the webhook."""
@@ -239,10 +260,12 @@ class WhatsAppInput(InputChannel):
                 return error(400, "invalid_json", "The body must be JSON.")
             if not isinstance(body, dict):
                 return error(400, "invalid_json", "The body must be a JSON object.")
-            messages = self._record(body)
+            messages, receipts = self._record(body)
             if messages:
                 # Handed over in one piece before the 200, in arrival order (the worker's callbacks run in order).
                 self.worker.call_soon(self._enqueue, messages, on_new_message)
+            if receipts:
+                self.worker.call_soon(self._track, receipts)
             return response.json({"status": "received"})
 
         return webhook

@@ -7,7 +7,9 @@ mapped back to the payload by the input channel; image → image by link, except
 (``/media/qr/`` on the action server), which are fetched and uploaded to Meta and sent by media id, so they need
 not be public and Meta keeps no link to them;
 custom ``{"type": "location", latitude, longitude, name?, address?}`` → a location pin; custom
-``{"type": "template", ...}`` → a template message. Other custom JSON is never shown raw to a guest.
+``{"type": "template", ...}`` → a template message; a template tagged ``"review_request": <id>`` has its wamid
+recorded for that request (deliveries.py), so its delivery receipts count in the review stats. Other custom JSON is
+never shown raw to a guest.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from rasa.core.channels.channel import OutputChannel
 
+from actions.errors import StoreError
+from connectors.whatsapp.deliveries import ReviewDeliveries
 from connectors.whatsapp.graph import GraphApiError, GraphClient
 
 logger = logging.getLogger(__name__)
@@ -135,19 +139,29 @@ class WhatsAppOutput(OutputChannel):
         """Channel name, as the input channel's."""
         return "whatsapp"
 
-    def __init__(self, client: GraphClient, menus: dict[str, list[str]] | None = None) -> None:
-        """``menus`` is shared with the input channel: the payloads of the last numbered menu per guest."""
+    def __init__(
+        self,
+        client: GraphClient,
+        menus: dict[str, list[str]] | None = None,
+        deliveries: ReviewDeliveries | None = None,
+    ) -> None:
+        """``menus`` is shared with the input channel: the payloads of the last numbered menu per guest;
+        ``deliveries`` records the wamids of review-request templates (None: not recorded)."""
         self.client = client
         self.menus = menus if menus is not None else {}
+        self.deliveries = deliveries
         self.sent: list[str] = []  # wamids of what this turn sent
 
-    async def _send(self, recipient_id: str, message: dict[str, Any]) -> None:
+    async def _send(self, recipient_id: str, message: dict[str, Any]) -> list[str]:
+        """Sends one message; the wamids Meta answered with (none when the send failed, which is logged)."""
         try:
             result = await self.client.send({"to": recipient(recipient_id), **message})
         except GraphApiError as exc:
             logger.error("whatsapp send failed: type=%s status=%s code=%s", message["type"], exc.status, exc.code)
-            return
-        self.sent.extend(item["id"] for item in result.get("messages", []) if "id" in item)
+            return []
+        wamids = [str(item["id"]) for item in result.get("messages", []) if isinstance(item, dict) and item.get("id")]
+        self.sent.extend(wamids)
+        return wamids
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Text, split into WhatsApp-sized messages."""
@@ -212,6 +226,17 @@ class WhatsAppOutput(OutputChannel):
         if kind == "location" and (pin := location_message(json_message)) is not None:
             await self._send(recipient_id, pin)
         elif kind == "template" and isinstance(json_message.get("template"), dict):
-            await self._send(recipient_id, {"type": "template", "template": json_message["template"]})
+            wamids = await self._send(recipient_id, {"type": "template", "template": json_message["template"]})
+            await self._track(wamids, json_message.get("review_request"))
         else:
             logger.warning("whatsapp: custom payload of type %r not supported, dropped", kind)
+
+    async def _track(self, wamids: list[str], request_id: Any) -> None:
+        """Records the wamids of a review-request template (a store failure costs the stats, never the send)."""
+        if self.deliveries is None or not isinstance(request_id, int) or isinstance(request_id, bool):
+            return
+        for wamid in wamids:
+            try:
+                await self.deliveries.record(wamid, request_id)
+            except StoreError as exc:
+                logger.warning("whatsapp: review request %s wamid not recorded (%s)", request_id, exc)

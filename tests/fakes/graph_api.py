@@ -7,7 +7,10 @@ message bodies against WhatsApp's limits (400, code 100 "Invalid parameter"): te
 1–3 reply buttons with unique ids ≤ 256 and titles ≤ 20; list rows ≤ 10 with ids ≤ 200, titles ≤ 24, descriptions
 ≤ 72, button label ≤ 20; templates only if approved (``approve_template``: 132001 otherwise) and filled with their
 body parameters and quick-reply payloads (132000 otherwise). Sends answer ``{"messaging_product": "whatsapp",
-"contacts": [{"input", "wa_id"}], "messages": [{"id": "wamid..."}]}``; ``status: read`` answers ``{"success": true}``.
+"contacts": [{"input", "wa_id"}], "messages": [{"id": "wamid.<base64>"}]}``, templates with ``"message_status":
+"accepted"`` in the message as Meta documents; ``status: read`` answers ``{"success": true}``. ``wamids(number)``
+gives the ids answered for a number's messages, and ``status()`` builds the ``statuses`` item of the webhook Meta
+posts later about one of them (sent / delivered / read / failed, in its documented shape).
 
 Media: ``add_media(id, data, mime)`` then GET /{version}/{id} → ``{url, mime_type, sha256, file_size, id}`` and
 GET that URL (bearer required) → the bytes. Uploads: POST /{version}/{phone_number_id}/media as multipart
@@ -21,6 +24,7 @@ Switches: ``fail_next(kind, times)`` with kind ``"500"``, ``"429"``, ``"131056"`
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import itertools
 import threading
@@ -49,6 +53,42 @@ class Call:
     body: Any
     authorized: bool
     status: int
+    answer: Any = None  # the JSON answered, for a send the wamid in it
+
+
+def wamid(number: str, serial: int) -> str:
+    """A message id shaped like Meta's: ``wamid.`` and URL-safe base64 of opaque bytes naming number and serial."""
+    return "wamid." + base64.urlsafe_b64encode(f"\x18\x0d{number}\x15\x02\x00\x11{serial:020d}".encode()).decode().rstrip("=")
+
+
+def status(
+    message_id: str, state: str, recipient: str, timestamp: int, error: tuple[int, str] | None = None
+) -> dict[str, Any]:
+    """One ``statuses`` item of the webhook Meta posts about a message we sent (WhatsApp Cloud API, field
+    ``messages``): ``sent`` and ``delivered`` carry the conversation and pricing, ``failed`` its ``errors``."""
+    item: dict[str, Any] = {
+        "id": message_id,
+        "status": state,
+        "timestamp": str(timestamp),
+        "recipient_id": recipient,
+    }
+    if state in ("sent", "delivered"):
+        item["conversation"] = {"id": hashlib.md5(recipient.encode()).hexdigest(), "origin": {"type": "utility"}}
+        if state == "sent":
+            item["conversation"]["expiration_timestamp"] = str(timestamp + 24 * 3600)
+        item["pricing"] = {"billable": True, "pricing_model": "CBP", "category": "utility"}
+    if error is not None:
+        code, title = error
+        item["errors"] = [
+            {
+                "code": code,
+                "title": title,
+                "message": title,
+                "error_data": {"details": title},
+                "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+            }
+        ]
+    return item
 
 
 def meta_error(status: int, code: int, message: str) -> web.Response:
@@ -234,10 +274,23 @@ class GraphApiFake:
         app.router.add_get("/{version}/{media_id}", self._media_info)
         return app
 
-    def _record(self, request: web.Request, body: Any, status: int) -> None:
+    def wamids(self, number: str, kind: str | None = None) -> list[str]:
+        """Message ids answered for the messages accepted for ``number`` (of one ``type`` if given), in order."""
+        with self._lock:
+            return [
+                call.answer["messages"][0]["id"]
+                for call in self.calls
+                if call.status == 200
+                and isinstance(call.answer, dict)
+                and call.answer.get("messages")
+                and call.body.get("to") == number
+                and kind in (None, call.body.get("type"))
+            ]
+
+    def _record(self, request: web.Request, body: Any, status: int, answer: Any = None) -> None:
         authorized = request.headers.get("Authorization") == f"Bearer {self.access_token}"
         with self._lock:
-            self.calls.append(Call(request.method, request.path, body, authorized, status))
+            self.calls.append(Call(request.method, request.path, body, authorized, status, answer))
 
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bearer {self.access_token}"
@@ -277,17 +330,19 @@ class GraphApiFake:
         except (Invalid, KeyError, TypeError, ValueError) as exc:
             self._record(request, body, 400)
             return meta_error(400, 100, f"Invalid parameter: {exc}")
-        self._record(request, body, 200)
         if body.get("status") == "read":
+            self._record(request, body, 200)
             return web.json_response({"success": True})
-        wamid = f"wamid.FAKE{next(self._ids):08d}"
-        return web.json_response(
-            {
-                "messaging_product": "whatsapp",
-                "contacts": [{"input": body["to"], "wa_id": body["to"]}],
-                "messages": [{"id": wamid}],
-            }
-        )
+        sent: dict[str, Any] = {"id": wamid(str(body["to"]), next(self._ids))}
+        if body.get("type") == "template":
+            sent["message_status"] = "accepted"
+        answer = {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+            "messages": [sent],
+        }
+        self._record(request, body, 200, answer)
+        return web.json_response(answer)
 
     async def _upload(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

@@ -204,14 +204,15 @@ def test_sentiment(text: str, expected: str) -> None:
 
 
 def test_the_template_message_fills_the_approved_template(running: Services) -> None:
-    row = ReviewRequestRow(language="en")
-    sent = review_actions.template(row, "Ana", running.profile)
-    assert sent["type"] == "template"
+    row = ReviewRequestRow(id=7, language="es")
+    sent = review_actions.template(row, "Ana", running.profile, "en")
+    assert (sent["type"], sent["review_request"]) == ("template", 7)  # the tag the channel records the wamid by
     approved = {("review_request", "en_US"): Template(body_parameters=1, quick_replies=5)}
     check_template(sent["template"], approved)  # what Meta accepts for the approved template
     with pytest.raises(TemplateRefused):
         check_template(sent["template"], {("review_request", "en_US"): Template(body_parameters=2, quick_replies=5)})
     with pytest.raises(TemplateRefused):
         check_template(
-            review_actions.template(ReviewRequestRow(language="es"), "Ana", running.profile)["template"], approved
+            review_actions.template(ReviewRequestRow(id=8, language="en"), "Ana", running.profile, "es")["template"],
+            approved,
         )
