@@ -140,14 +140,24 @@ async def _offer(turn: Turn) -> StayRequest | None:
     return offer if offer and offer.conversation_id == turn.tracker.sender_id else None
 
 
+# A late checkout paid with loyalty points (points.py): no price to state, and a rejection gives the points back.
+POINTS_REPLIES = {
+    "confirmed": "utter_redeem_late_checkout_approved",
+    "pending": "utter_redeem_late_checkout_pending",
+    "rejected": "utter_redeem_late_checkout_rejected",
+}
+
+
 def say_outcome(turn: Turn, request: StayRequest) -> None:
     """The reply for a request's status: confirmed, waiting for staff, approved or rejected."""
     status = {"done": "confirmed", "pending": "pending", "approved": "confirmed", "rejected": "rejected"}
+    outcome = status.get(request.status, "rejected")
     turn.say(
-        REPLIES[request.kind][status.get(request.status, "rejected")],
+        POINTS_REPLIES[outcome] if request.points else REPLIES[request.kind][outcome],
         time=request.time,
         day=day_label(request.day, turn.language),
         phone=turn.services.profile.hotel.phone,
+        points=request.points,
         **_price(request, request.currency),
     )
 

@@ -13,6 +13,10 @@ Every award and redemption of a guest first locks the guest's account row (an UP
 the write lock on SQLite), so two concurrent awards of one guest see each other and the award that crosses the
 daily cap is trimmed to what is left of it. An award trimmed to 0 is still recorded: it counts for badges.
 Levels follow the points ever earned (redemptions do not lower a level); badges the number of events.
+
+A reward held for a staff decision (a late checkout paid with points, actions/stay_requests.py) is redeemed at once
+and given back with ``refund`` if staff reject it: a ledger row of its own (source ``refund:<reward>``, once per
+reference) that restores the balance but is not earned: it counts for no level, cap, badge or leaderboard.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from actions import metrics
 from actions.pms.common import phone_digits
@@ -34,6 +39,7 @@ from actions.services import Services
 from actions.store.db import Database
 from actions.store.post_stay import LedgerRow, LoyaltyAccount
 
+REFUND = "refund:"  # source prefix of points given back (not earned)
 Window = Literal["week", "month", "all"]
 WINDOW_DAYS: dict[str, int | None] = {"week": 7, "month": 30, "all": None}
 
@@ -108,6 +114,11 @@ async def _existing(session: AsyncSession, source: str, reference: str) -> Ledge
     return (await session.execute(query)).scalar_one_or_none()
 
 
+def _earned() -> ColumnElement[bool]:
+    """Ledger rows that are points earned (not a refund of a redemption)."""
+    return LedgerRow.source.not_like(f"{REFUND}%")
+
+
 async def _event_counts(session: AsyncSession, guest: str) -> dict[str, int]:
     query = select(LedgerRow.source, func.count()).where(LedgerRow.guest_key == guest).group_by(LedgerRow.source)
     return {source: count for source, count in (await session.execute(query)).all()}
@@ -137,7 +148,7 @@ async def award_to(
             if found is not None:
                 return Award(event, reference, found.requested, found.points, replayed=True)
             today = select(func.coalesce(func.sum(LedgerRow.points), 0)).where(
-                LedgerRow.guest_key == guest, LedgerRow.day == day, LedgerRow.points > 0
+                LedgerRow.guest_key == guest, LedgerRow.day == day, LedgerRow.points > 0, _earned()
             )
             already = int((await session.execute(today)).scalar_one())
             points = max(0, min(requested, rules.daily_cap - already))
@@ -183,7 +194,7 @@ async def standing(db: Database, rules: Loyalty, guest: str) -> Standing:
     """Balance, points ever earned, level and the points to the next one, badges earned."""
     totals = select(
         func.coalesce(func.sum(LedgerRow.points), 0),
-        func.coalesce(func.sum(LedgerRow.points).filter(LedgerRow.points > 0), 0),
+        func.coalesce(func.sum(LedgerRow.points).filter(LedgerRow.points > 0, _earned()), 0),
     ).where(LedgerRow.guest_key == guest)
     async with db.session() as session:
         balance, earned = (await session.execute(totals)).one()
@@ -226,13 +237,41 @@ async def redeem(db: Database, rules: Loyalty, guest: str, reward: str, referenc
     return Redemption(reward, cost, balance - cost)
 
 
+async def refund(db: Database, reference: str, now: datetime) -> int:
+    """Gives back what was redeemed with ``reference`` (a held reward staff rejected), once: a ``refund:<reward>``
+    row per redemption, unique like every ledger row. Returns the points this call gave back (0 on a repeat).
+
+    Raises:
+        StoreError: the database failed.
+    """
+    now = now.astimezone(timezone.utc)
+    query = select(LedgerRow).where(LedgerRow.reference == reference, LedgerRow.source.like("redeem:%"))
+    given = 0
+    async with db.session() as session:
+        for paid in list((await session.execute(query)).scalars()):
+            await _lock_account(session, paid.guest_key, "***", now)
+            values = {
+                "guest_key": paid.guest_key,
+                "source": (REFUND + paid.source.removeprefix("redeem:"))[:40],
+                "reference": reference,
+                "requested": -paid.points,
+                "points": -paid.points,
+                "day": now.date(),
+                "created_at": now,
+            }
+            dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+            added = await session.execute(dialect.insert(LedgerRow).values(**values).on_conflict_do_nothing())
+            given += -paid.points if added.rowcount else 0
+    return given
+
+
 async def leaderboard(db: Database, window: Window, today: date, limit: int = 10) -> list[dict[str, object]]:
     """Guests by points earned in the window (the last 7 or 30 hotel days, or all time), names masked."""
     earned = func.sum(LedgerRow.points).label("earned")
     query = (
         select(LoyaltyAccount.label, earned)
         .join(LoyaltyAccount, LoyaltyAccount.guest_key == LedgerRow.guest_key)
-        .where(LedgerRow.points > 0, LedgerRow.day <= today)
+        .where(LedgerRow.points > 0, _earned(), LedgerRow.day <= today)
         .group_by(LedgerRow.guest_key, LoyaltyAccount.label)
         .order_by(earned.desc(), LedgerRow.guest_key)
         .limit(limit)

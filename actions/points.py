@@ -3,7 +3,9 @@
 Both go through lookup_form first (on WhatsApp the sender's number identifies the stay). Redeeming shows the
 catalogue as buttons; a choice is paid from the ledger once per stay (actions/loyalty.py). A late checkout reward
 is granted only if the late-checkout policy allows that hour for the stay (actions/stay_policy.py: the room must
-be free, the stay not ended), and then moves the booking's check-out time with no charge.
+be free, the stay not ended), and then goes the late-checkout way (stay_requests.redeem_late_checkout): with
+approval instant the check-out time moves at once with no charge; with approval staff the points are held and
+the request waits for the front desk, whose decision reaches the guest like any other (action_stay_request_outcome).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import loyalty
+from actions import loyalty, stay_requests
 from actions.base import HotelAction, Turn
 from actions.formatting import day_label
 from actions.late_checkout import REPLIES
@@ -95,7 +97,7 @@ class ActionRedeemPoints(HotelAction):
         return FORGET_LOOKUP + FORGET_REWARD
 
     async def _late_checkout(self, turn: Turn, reservation: Reservation, code: str, reward: Reward) -> list[EventType]:
-        """The late-checkout policy decides first; then the points pay and the check-out time moves."""
+        """The late-checkout policy decides first; then the points pay (or are held for staff's approval)."""
         running, until = turn.services, str(reward.late_checkout_until)
         assessment = await assess("late_checkout", running.pms, running.profile, reservation, turn.now)
         day = day_label(assessment.day, turn.language)
@@ -103,13 +105,18 @@ class ActionRedeemPoints(HotelAction):
         if isinstance(option, str):
             turn.say(REPLIES["late_checkout"][option], limit=assessment.limit, time=reservation.checkout_time, day=day)
             return []
+        channel = turn.tracker.get_latest_input_channel() or "rest"
+        conversation = (turn.tracker.sender_id, channel, turn.language)
         try:
-            paid = await loyalty.redeem(
-                running.db, running.profile.loyalty, loyalty.guest_key(reservation), code, reservation.code, turn.now
+            request = await stay_requests.redeem_late_checkout(
+                running, reservation, code, assessment.day, until, conversation, turn.now
             )
         except loyalty.NotEnoughPoints as exc:
             turn.say("utter_redeem_not_enough", cost=exc.cost, balance=exc.balance)
             return []
-        await running.pms.set_times(reservation.code, checkout_time=until)
-        turn.say("utter_redeem_late_checkout_done", day=day, time=until, balance=paid.balance)
+        if request.status == "pending":
+            turn.say("utter_redeem_late_checkout_pending", day=day, time=until, points=request.points)
+            return []
+        balance = (await loyalty.standing(running.db, running.profile.loyalty, loyalty.guest_key(reservation))).balance
+        turn.say("utter_redeem_late_checkout_done", day=day, time=until, balance=balance)
         return []

@@ -1,8 +1,14 @@
 """Late checkout and early check-in requests: offers that expire, acceptance, staff decisions, the guest told.
 
-Used by the actions (actions/late_checkout.py) and the admin API (actions/admin/late_checkouts.py). The charge
-is posted with the idempotency key ``stay-<id>``, so whatever repeats a confirmation (a second "yes", a webhook
-retry, two staff clicks) the folio gets one line; the check-out / check-in time change is idempotent by nature.
+Used by the actions (actions/late_checkout.py, points.py) and the admin API (actions/admin/late_checkouts.py). The
+charge is posted with the idempotency key ``stay-<id>``, so whatever repeats a confirmation (a second "yes", a
+webhook retry, two staff clicks) the folio gets one line; the check-out / check-in time change is idempotent by
+nature.
+
+A late checkout paid with loyalty points (``redeem_late_checkout``) follows the same approval: instant, the points
+are spent and the time moves at once; staff, the request waits as ``pending`` with its points held (redeemed with
+the reference ``stay-<id>``); approving moves the time and charges nothing (no money, no points earned for a
+purchase); rejecting gives the points back once (loyalty.refund, same reference).
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ class StayRequest:
     created_at: datetime
     expires_at: datetime
     decided_at: datetime | None
+    points: int = 0  # paid with loyalty points instead of money (held while pending)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready view for the admin API."""
@@ -57,6 +64,7 @@ class StayRequest:
             "time": self.time,
             "amount": str(self.amount),
             "currency": self.currency,
+            "points": self.points,
             "status": self.status,
             "channel": self.channel,
             "language": self.language,
@@ -83,6 +91,7 @@ def _to_request(row: StayRequestRow) -> StayRequest:
         created_at=utc(row.created_at),
         expires_at=utc(row.expires_at),
         decided_at=utc(decided) if decided else None,
+        points=int(row.points_paid or 0),
     )
 
 
@@ -152,6 +161,9 @@ async def apply(running: Services, request: StayRequest) -> None:
     """Changes the booking's time in the PMS, posts the fee once (idempotency key ``stay-<id>``) and, for a late
     checkout, awards its loyalty points (once, same key)."""
     pms = running.pms
+    if request.points:  # paid with points when it was requested: the time moves, nothing is charged or earned
+        await pms.set_times(request.reservation_code, checkout_time=request.time)
+        return
     if request.kind == "late_checkout":
         await pms.set_times(request.reservation_code, checkout_time=request.time)
         description = f"Late checkout {request.time}"
@@ -223,8 +235,86 @@ async def decide(running: Services, request: StayRequest, approve: bool, now: da
                 raise ReservationNotFound(request.reservation_code)
             await apply(running, request)
         await _move(running, request.id, ("pending",), "approved" if approve else "rejected", now)
-    updated = await get(running, request.id)
-    return updated or request
+    updated = await get(running, request.id) or request
+    if updated.status == "rejected" and updated.points:
+        # Also on a repeated reject: a refund lost to a failure is given now, and never twice (ledger key).
+        given = await loyalty.refund(running.db, f"stay-{updated.id}", now)
+        if given:
+            logger.info("stay_request_points_refunded", extra={"request": updated.id, "points": given})
+    return updated
+
+
+async def _pending_with_points(running: Services, code: str) -> StayRequest | None:
+    """The stay's late checkout paid with points that is waiting for staff, if any."""
+    query = (
+        select(StayRequestRow)
+        .where(StayRequestRow.reservation_code == code, StayRequestRow.kind == "late_checkout")
+        .where(StayRequestRow.status == "pending", StayRequestRow.points_paid > 0)
+        .order_by(StayRequestRow.id.desc())
+        .limit(1)
+    )
+    async with running.db.session() as session:
+        row = (await session.execute(query)).scalar_one_or_none()
+        return _to_request(row) if row else None
+
+
+async def redeem_late_checkout(
+    running: Services,
+    reservation: Reservation,
+    reward: str,
+    day: date,
+    until: str,
+    conversation: tuple[str, str, str],
+    now: datetime,
+) -> StayRequest:
+    """A late checkout until ``until`` on ``day`` paid with the points of ``reward`` (the policy already allowed it).
+
+    Approval instant: the points are spent (once per stay), the check-out time moves, the request is ``done``.
+    Approval staff: the request is ``pending`` with the points held (reference ``stay-<id>``); asking again while
+    it waits returns the same request and holds nothing more.
+
+    Raises:
+        NotEnoughPoints: the balance does not cover the reward (nothing recorded, nothing held).
+    """
+    rules, utc_now = running.profile.loyalty, now.astimezone(timezone.utc)
+    guest, cost = loyalty.guest_key(reservation), rules.rewards[reward].points
+    staff = approval("late_checkout", running.profile) == "staff"
+    if staff and (waiting := await _pending_with_points(running, reservation.code)) is not None:
+        return waiting
+    if not staff:
+        await loyalty.redeem(running.db, rules, guest, reward, reservation.code, now)
+        await running.pms.set_times(reservation.code, checkout_time=until)
+    conversation_id, channel, language = conversation
+    row = StayRequestRow(
+        kind="late_checkout",
+        reservation_code=reservation.code,
+        day=day,
+        time=until,
+        amount_cents=0,
+        points_paid=cost,
+        currency=reservation.currency,
+        status="offered" if staff else "done",  # offered: not listed for staff until its points are held
+        conversation_id=conversation_id,
+        channel=channel,
+        language=language,
+        created_at=utc_now,
+        expires_at=utc_now,
+        decided_at=None if staff else utc_now,
+    )
+    async with running.db.session() as session:
+        session.add(row)
+        await session.flush()
+        request = _to_request(row)
+    if not staff:
+        return request
+    try:
+        await loyalty.redeem(running.db, rules, guest, reward, f"stay-{request.id}", now)
+    except loyalty.NotEnoughPoints:
+        await _move(running, request.id, ("offered",), "expired", now)
+        raise
+    await _move(running, request.id, ("offered",), "pending", now)
+    logger.info("stay_request_points_held", extra={"request": request.id, "points": cost})
+    return await get(running, request.id) or request
 
 
 async def notify(running: Services, request: StayRequest) -> None:

@@ -1,9 +1,10 @@
 """Admin routes for late checkout and early check-in requests: a day's list, approve, reject.
 
 In staff approval mode (hotel.yml ``approval: staff``) a guest's accepted offer waits as ``pending``; approving
-changes the booking in the PMS and posts the fee (once, whatever is repeated), rejecting does not; either way the
-guest is told through Rasa (stay_requests.notify). If Rasa cannot be reached the decision stands and the reply
-says ``"guest_notified": false`` so staff can call the guest.
+changes the booking in the PMS and posts the fee (once, whatever is repeated), rejecting does not; a late checkout
+paid with loyalty points (``points`` > 0) is charged nothing when approved and has its points given back (once)
+when rejected. Either way the guest is told through Rasa (stay_requests.notify). If Rasa cannot be reached the
+decision stands and the reply says ``"guest_notified": false`` so staff can call the guest.
 """
 
 from __future__ import annotations

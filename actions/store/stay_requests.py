@@ -1,4 +1,4 @@
-"""Tables of stay services: late checkout / early check-in requests (migration 0004), QR images (0005).
+"""Tables of stay services: late checkout / early check-in requests (migration 0004; points 0008), QR images (0005).
 
 A row is born as an offer the guest may accept until ``expires_at``; its status then moves on:
 
@@ -7,6 +7,9 @@ A row is born as an offer the guest may accept until ``expires_at``; its status 
        │                     └reject──▶ rejected
        ├──no──▶ declined
        └──late─▶ expired
+
+A late checkout redeemed with loyalty points skips the offer: ``done`` at once (approval: instant) or ``pending``
+with its points held (``points_paid``), then approved (time changed, nothing charged) or rejected (points refunded).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class StayRequestRow(Base):
     day = Column(Date, nullable=False, index=True)  # the departure (late checkout) or arrival (early check-in) day
     time = Column(String(5), nullable=False)  # the new check-out / check-in time, HH:MM
     amount_cents = Column(Integer, nullable=False)
+    points_paid = Column(Integer, nullable=False, default=0, server_default="0")  # a reward paid with points
     currency = Column(String(3), nullable=False)
     status = Column(String(16), nullable=False)
     conversation_id = Column(String(255), nullable=False)

@@ -58,7 +58,8 @@ class Call:
 
 def wamid(number: str, serial: int) -> str:
     """A message id shaped like Meta's: ``wamid.`` and URL-safe base64 of opaque bytes naming number and serial."""
-    return "wamid." + base64.urlsafe_b64encode(f"\x18\x0d{number}\x15\x02\x00\x11{serial:020d}".encode()).decode().rstrip("=")
+    opaque = f"\x18\x0d{number}\x15\x02\x00\x11{serial:020d}".encode()
+    return "wamid." + base64.urlsafe_b64encode(opaque).decode().rstrip("=")
 
 
 def status(
