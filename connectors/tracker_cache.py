@@ -11,11 +11,15 @@ reads it. A save of a kept tracker appends the events added since it was kept, t
 A kept tracker is lent to one caller at a time (Rasa handles a conversation's messages one by one, under the lock
 store): another retrieve meanwhile reads the database. A tracker with events that were never saved, or whose new
 events start a conversation session (a fresh read holds only the latest session), is not handed out again.
+
+A save writes its new rows with one Core executemany (same columns and JSON as Rasa's save): Rasa added one ORM
+object per event and flushed them through the unit of work, ~9 % of the process under load.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +28,7 @@ from typing import Any
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 Stamp = tuple[int, int | None]  # (rows of the conversation, highest row id)
 
@@ -95,8 +100,14 @@ class TrackerCache(SQLTrackerStore):
         return super()._additional_events(session, tracker)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's save; a kept tracker stays kept when the database holds exactly its events afterwards."""
-        await super().save(tracker)
+        """Rasa's save, with the rows written in one executemany; a kept tracker stays kept when the database holds
+        exactly its events afterwards."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            rows = [_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
+            if rows:
+                session.execute(self.SQLEvent.__table__.insert(), rows)
+            session.commit()
         kept = self._kept.get(tracker.sender_id)
         if kept is None or kept.tracker is not tracker:
             return
@@ -113,3 +124,16 @@ class TrackerCache(SQLTrackerStore):
         self._kept.move_to_end(sender_id)
         while len(self._kept) > self.kept_conversations:
             self._kept.popitem(last=False)
+
+
+def _row(sender_id: str, event: Event) -> dict[str, Any]:
+    """The events-table row Rasa's SQLTrackerStore.save writes for ``event`` (same columns, same JSON)."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -195,3 +196,20 @@ async def test_endpoint_requests_share_a_connection_and_survive_a_server_restart
     finally:
         await speedups.close_sessions()
         await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"tracker": {"events": [{"event": "user", "text": "¿pileta abierta? 🙂 a/b", "confidence": 0.1 + 0.2}]}},
+        {"n": [1, 2.5, None, True, 1e300, -0.0], "nested": {"1": "x", "ñ": ["\u2028", "\\"]}},
+        {1: "int key", "big": 2**70},
+    ],
+)
+def test_action_call_json_is_the_same_document(value: dict) -> None:
+    assert json.loads(speedups.dumps(value)) == json.loads(json.dumps(value))
+
+
+def test_action_call_json_keeps_nan_as_json_module_does() -> None:
+    assert speedups.dumps({"x": float("nan")}) == '{"x":NaN}'
+    assert json.dumps({"x": float("nan")}) == '{"x": NaN}'
