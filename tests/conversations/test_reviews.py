@@ -1,17 +1,23 @@
 """Post-stay reviews end to end: the real Rasa and action servers, WhatsApp through the Graph API fake, the clock
 pinned and moved (the action server is restarted at each hour the scenario needs).
 
-Four guests check out on Saturday 12 December 2026 at 10:30 (hotel time). Their requests fall due 24 h later,
+Five guests check out on Saturday 12 December 2026 at 10:30 (hotel time). Their requests fall due 24 h later,
 but the first dispatch runs on Monday at 07:30 (quiet hours: nothing goes out); at 09:00 the action server's own
-scheduler sends the four templates. Ana rates 5 (links, click, stats, points), Bruno rates 2 (what went wrong?,
+scheduler sends the five templates. Ana rates 5 (links, click, stats, points), Bruno rates 2 (what went wrong?,
 his answer stored as negative, a handoff for the manager), Carla never answers (two reminders 72 h apart, then no
-more), Diego writes "baja" (confirmed; no reminder).
+more), Diego writes "baja" (confirmed; no reminder). Eva wrote in English during her stay from her Argentine
+number, so hers is the English template, and she rates 4 in English.
+
+Delivery: Meta's status webhooks for the templates' wamids (as the fake answered them) are posted to the channel:
+Ana's delivered and read (twice: Meta retries), Bruno's read only, Carla's read before delivered, Diego's failed,
+Eva's delivered; a failed reminder of Carla's changes nothing. Stats count four delivered, one failed.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -19,7 +25,7 @@ import requests
 from scripts.stack import Stack
 from tests.conversations import test_whatsapp as whatsapp
 from tests.conversations.test_whatsapp import message, post, text, to, webhook
-from tests.fakes.graph_api import GraphApiFake
+from tests.fakes.graph_api import GraphApiFake, status
 
 graph = whatsapp.graph  # the WhatsApp tests' fixtures: a Graph API fake and a stack on it, this module's own
 wa_stack = whatsapp.wa_stack
@@ -30,6 +36,7 @@ GUESTS = {  # name → (phone as booked, WhatsApp wa_id, number we send to)
     "Carla Gómez": ("+54 9 11 5555 0003", "5491155550003", "541155550003"),
     "Diego Ruiz": ("+54 9 11 5555 0004", "5491155550004", "541155550004"),
 }
+EVA = ("Eva Torres", "+54 9 11 5555 0005", "5491155550005", "541155550005")  # name, phone, wa_id, number
 CHECK_OUT = "2026-12-12T10:30:00-03:00"
 QUIET = {"REVIEW_SCHEDULER_SECONDS": "0"}  # dispatch only when the test asks (the admin route)
 
@@ -51,9 +58,19 @@ def texts(graph: GraphApiFake, number: str) -> str:
 
 
 def responses(stack: Stack, sender: str) -> list[str]:
-    """The domain responses used in the conversation, in order."""
+    """The domain responses used in the conversation, in order (the templates, custom payloads, left out)."""
     events = stack.tracker(sender)["events"]
-    return [e.get("metadata", {}).get("utter_action") for e in events if e["event"] == "bot"]
+    named = [e.get("metadata", {}).get("utter_action") for e in events if e["event"] == "bot"]
+    return [name for name in named if name]
+
+
+def unix(stamp: str) -> int:
+    return int(datetime.fromisoformat(stamp).timestamp())
+
+
+def template_ids(graph: GraphApiFake, number: str) -> list[str]:
+    """The wamids the fake answered for the templates sent to ``number``, in order."""
+    return graph.wamids(number, "template")
 
 
 def replied(graph: GraphApiFake, stack: Stack, sender: str, *expected: str) -> None:
@@ -78,7 +95,7 @@ def test_review_cycle(wa_stack: Stack, graph: GraphApiFake) -> None:
     for language in ("es_AR", "en_US"):  # the hotel's approved template (hotel.yml reviews.template)
         graph.approve_template("review_request", language, body_parameters=1, quick_replies=5)
     codes = {}
-    for name, (phone, _, _) in GUESTS.items():
+    for name, phone in [*((name, phone) for name, (phone, _, _) in GUESTS.items()), EVA[:2]]:
         booking = {"room_type": "double", "check_in": "2026-12-10", "check_out": "2026-12-12", "guests": 2}
         booking.update(guest_name=name, email=f"{name.split()[0].lower()}@example.com", phone=phone)
         reply = stack.admin("POST", "/reservations", json=booking)
@@ -86,6 +103,12 @@ def test_review_cycle(wa_stack: Stack, graph: GraphApiFake) -> None:
         codes[name] = reply.json()["code"]
 
     stack.start_actions(CHECK_OUT, **QUIET)
+    # Eva writes in English during her stay, from her Argentine number.
+    _, _, eva, eva_to = EVA
+    post(stack, webhook(text(eva, "Hi! What time is breakfast served tomorrow?")))
+    graph.wait_until(lambda fake: bool(to(fake, eva_to)))
+    assert stack.tracker(eva)["slots"]["guest_language"] == "en"
+    graph.reset()
     for code in codes.values():
         reply = stack.admin("POST", f"/reservations/{code}/check-out")
         assert reply.status_code == 200, reply.text
@@ -100,9 +123,9 @@ def test_review_cycle(wa_stack: Stack, graph: GraphApiFake) -> None:
     assert dispatch(stack) == {"scheduled": 0, "sent": 0, "reminders": 0, "skipped_opted_out": 0, "failed": 0}
     assert graph.sent() == []
 
-    # 09:00: the action server's own scheduler sends the four templates (no admin call).
+    # 09:00: the action server's own scheduler sends the five templates (no admin call).
     stack.start_actions("2026-12-14T09:00:00-03:00", REVIEW_SCHEDULER_SECONDS="1")
-    graph.wait_until(lambda fake: sum(body["type"] == "template" for body in fake.sent()) == 4, seconds=60)
+    graph.wait_until(lambda fake: sum(body["type"] == "template" for body in fake.sent()) == 5, seconds=60)
     for _, _, number in GUESTS.values():
         (sent,) = templates(graph, number)
         assert (sent["name"], sent["language"]) == ("review_request", {"code": "es_AR"})
@@ -111,8 +134,44 @@ def test_review_cycle(wa_stack: Stack, graph: GraphApiFake) -> None:
         assert [b["parameters"][0]["payload"] for b in buttons] == [
             f'/give_rating{{"rating": {n}, "language": "es"}}' for n in range(1, 6)
         ]
+    # Eva's in English, the language she wrote in (her number alone said Spanish); the request records it.
+    (english,) = templates(graph, eva_to)
+    assert english["language"] == {"code": "en_US"}
+    assert english["components"][5]["parameters"][0]["payload"] == '/give_rating{"rating": 5, "language": "en"}'
+    assert query(stack, "SELECT language FROM review_requests WHERE guest_key = ?", eva_to) == [("en",)]
     stack.start_actions("2026-12-14T09:05:00-03:00", **QUIET)
     assert dispatch(stack)["sent"] == 0  # nothing twice
+
+    # Meta's receipts for the templates, in its webhook format; the channel acknowledges at once.
+    ids = {name: template_ids(graph, number)[0] for name, (_, _, number) in GUESTS.items()}
+    ids["Eva Torres"] = template_ids(graph, eva_to)[0]
+    sent, delivered, seen = (unix(f"2026-12-14T09:0{m}:00-03:00") for m in (0, 1, 7))
+    ana_to, bruno_to = GUESTS["Ana Pérez"][2], GUESTS["Bruno Díaz"][2]
+    carla_to, diego_to = GUESTS["Carla Gómez"][2], GUESTS["Diego Ruiz"][2]
+    failure = (131049, "This message was not delivered to maintain healthy ecosystem engagement.")
+    receipts = [
+        [status(ids["Ana Pérez"], "sent", ana_to, sent), status(ids["Ana Pérez"], "delivered", ana_to, delivered)],
+        [status(ids["Ana Pérez"], "read", ana_to, seen)],
+        [status(ids["Ana Pérez"], "delivered", ana_to, delivered)],  # Meta retries
+        [status(ids["Bruno Díaz"], "read", bruno_to, seen)],  # read at once: no "delivered" comes
+        [status(ids["Carla Gómez"], "read", carla_to, seen)],
+        [status(ids["Carla Gómez"], "delivered", carla_to, delivered)],  # out of order
+        [
+            status(ids["Diego Ruiz"], "sent", diego_to, sent),
+            status(ids["Diego Ruiz"], "failed", diego_to, seen, failure),
+        ],
+        [status(ids["Eva Torres"], "delivered", eva_to, delivered)],
+    ]
+    for statuses in receipts:
+        assert post(stack, webhook(statuses=statuses)).status_code == 200
+    graph.wait_until(
+        lambda _fake: query(stack, "SELECT COUNT(delivered_at), COUNT(delivery_failed_at) FROM review_requests")
+        == [(4, 1)],
+        seconds=30,
+    )
+    assert query(stack, "SELECT delivered_at FROM review_requests WHERE guest_key = ?", carla_to)[0][0].startswith(
+        "2026-12-14 12:01"  # the delivery's time (UTC), though its receipt came after the read
+    )
 
     # Ana taps 5 on the template: thanks, the public links (TripAdvisor first for a leisure stay), 50 points.
     _, ana, ana_to = GUESTS["Ana Pérez"]
@@ -141,6 +200,12 @@ def test_review_cycle(wa_stack: Stack, graph: GraphApiFake) -> None:
     ]
     assert query(stack, "SELECT reason, status FROM handoff_requests") == [("low_rating", "open")]
 
+    # Eva taps 4 on her English template: the English thanks and links.
+    tap = message(eva, "button", payload='/give_rating{"rating": 4, "language": "en"}', text="4")
+    post(stack, webhook(tap))
+    replied(graph, stack, eva, "utter_review_thanks", "utter_review_links", "utter_points_earned")
+    assert "Thank" in texts(graph, eva_to) and "/r/" in texts(graph, eva_to)
+
     # Diego opts out.
     _, diego, diego_to = GUESTS["Diego Ruiz"]
     post(stack, webhook(text(diego, "baja")))
@@ -158,12 +223,23 @@ def test_review_cycle(wa_stack: Stack, graph: GraphApiFake) -> None:
         assert dispatch(stack)["reminders"] == expected
     counts = {name: len(templates(graph, number)) for name, (_, _, number) in GUESTS.items()}
     assert counts == {"Ana Pérez": 1, "Bruno Díaz": 1, "Carla Gómez": 3, "Diego Ruiz": 1}
+    assert len(templates(graph, eva_to)) == 1
+    # A reminder of Carla's fails: her request was delivered already, so it stays delivered and not failed.
+    reminder = template_ids(graph, carla_to)[1]
+    post(stack, webhook(statuses=[status(reminder, "failed", carla_to, unix("2026-12-17T09:01:00-03:00"), failure)]))
+    graph.wait_until(
+        lambda _fake: query(stack, "SELECT status FROM review_request_messages WHERE wamid = ?", reminder)
+        == [("failed",)],
+        seconds=30,
+    )
 
     stats = stack.admin("GET", "/reviews/stats", params={"from": "2026-12-14", "to": "2026-12-14"}).json()
-    assert (stats["sent"], stats["replied"], stats["opt_outs"], stats["reminders"]) == (4, 2, 1, 2)
-    assert stats["ratings"] == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}
+    assert (stats["sent"], stats["replied"], stats["opt_outs"], stats["reminders"]) == (5, 3, 1, 2)
+    assert (stats["delivered"], stats["delivery_failed"]) == (4, 1)
+    assert stats["ratings"] == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 1}
     assert stats["clicks"] == {"google": 0, "tripadvisor": 1, "booking": 0}
-    assert stats["by_segment"]["leisure"]["sent"] == 4
+    assert stats["by_segment"]["leisure"]["sent"] == 5
+    assert (stats["by_segment"]["leisure"]["delivered"], stats["by_segment"]["leisure"]["delivery_failed"]) == (4, 1)
     assert stack.admin("GET", "/reviews/stats", params={"from": "2026-12-15", "to": "2026-12-01"}).status_code == 400
     far = stack.admin("GET", "/reviews/stats", params={"to": "0001-01-01"})  # found by the schemathesis fuzz
     assert far.status_code == 400 and far.json()["error"]["code"] == "invalid_date"

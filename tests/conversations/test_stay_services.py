@@ -12,7 +12,15 @@ from typing import Any
 from scripts.stack import ROOT, Stack, Turn, free_port
 
 
-def book(stack: Stack, room: int, check_in: str, check_out: str, name: str, room_type: str = "double") -> str:
+def book(
+    stack: Stack,
+    room: int,
+    check_in: str,
+    check_out: str,
+    name: str,
+    room_type: str = "double",
+    email: str = "guest@example.com",
+) -> str:
     """A stay booked by staff in a given room; returns its code."""
     reply = stack.admin(
         "POST",
@@ -23,7 +31,7 @@ def book(stack: Stack, room: int, check_in: str, check_out: str, name: str, room
             "check_out": check_out,
             "guests": 2,
             "guest_name": name,
-            "email": "guest@example.com",
+            "email": email,
             "room_number": room,
         },
     )
@@ -180,6 +188,56 @@ def test_staff_approval_and_rejection(stack: Stack, at: Any, tmp_path: Path) -> 
     assert told["late-staff-2"][-1] == "utter_late_checkout_rejected"
     assert stack.admin("POST", "/late-checkouts/999999/approve").status_code == 404
     assert stack.admin("GET", "/late-checkouts?date=tomorrow").status_code == 400
+
+
+def points(stack: Stack, guest: str, figure: str = "SUM(points)", where: str = "1 = 1") -> int:
+    """The guest's points balance (or another figure over some of their ledger rows), from the stack's database."""
+    query = f"SELECT COALESCE({figure}, 0) FROM loyalty_ledger WHERE guest_key = ? AND {where}"
+    with sqlite3.connect(stack.env["DATABASE_URL"].removeprefix("sqlite:///")) as db:
+        return int(db.execute(query, (guest,)).fetchone()[0])
+
+
+def test_late_checkout_paid_with_points_waits_for_staff_and_a_rejection_refunds(
+    stack: Stack, at: Any, tmp_path: Path
+) -> None:
+    text = (ROOT / "hotel.yml").read_text(encoding="utf-8").replace("approval: instant  #", "approval: staff  #")
+    profile = tmp_path / "hotel.yml"
+    profile.write_text(f"{text}\nphotos_dir: {ROOT / 'media' / 'photos'}\n", encoding="utf-8")
+    at("2026-12-10T10:00:00-03:00", HOTEL_PROFILE=str(profile))
+    guest = "lucia.puntos@example.com"  # her loyalty key: the booking has no phone
+    code = book(stack, 305, "2026-12-09", "2026-12-12", "Lucía Méndez", "superior_king", email=guest)
+    with sqlite3.connect(stack.env["DATABASE_URL"].removeprefix("sqlite:///")) as db:  # three earlier stays
+        db.execute(
+            "INSERT INTO loyalty_accounts (guest_key, label, created_at, touched_at) VALUES (?, 'L*** M.', ?, ?)",
+            (guest, "2026-01-01 00:00:00", "2026-01-01 00:00:00"),
+        )
+        for n in range(3):
+            db.execute(
+                "INSERT INTO loyalty_ledger (guest_key, source, reference, requested, points, day, created_at)"
+                " VALUES (?, 'stay_completed', ?, 100, 100, ?, ?)",
+                (guest, f"EARLIER{n}", f"2026-0{n + 1}-15", f"2026-0{n + 1}-15 12:00:00"),
+            )
+    sender = "points-staff"
+    catalogue = identify(stack, sender, "quiero canjear mis puntos", code, "Méndez")
+    assert catalogue.responses == ["utter_rewards_catalogue"]
+    held = stack.turn(sender, '/redeem_points{"reward": "late_checkout_13"}')
+    assert held.responses == ["utter_redeem_late_checkout_pending"] and "300 puntos" in held.text
+    assert points(stack, guest) == 0
+    listed = stack.admin("GET", "/late-checkouts?date=2026-12-12").json()["requests"]
+    (mine,) = (item for item in listed if item["reservation_code"] == code)
+    assert (mine["status"], mine["time"], mine["points"], mine["amount"]) == ("pending", "13:00", 300, "0.00")
+
+    rejected = stack.admin("POST", f"/late-checkouts/{mine['id']}/reject")
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    assert rejected.json()["guest_notified"] is True
+    assert stack.admin("POST", f"/late-checkouts/{mine['id']}/reject").status_code == 200  # repeated
+    assert points(stack, guest) == 300  # given back, once
+    assert points(stack, guest, "COUNT(*)", "source LIKE 'refund:%'") == 1
+    assert stack.admin("GET", f"/reservations/{code}").json()["checkout_time"] == "11:00"
+    assert folio(stack, code) == []
+    told = [event for event in stack.tracker(sender)["events"] if event["event"] == "bot"][-1]
+    assert told["metadata"]["utter_action"] == "utter_redeem_late_checkout_rejected"
+    assert "300 puntos" in told["text"]
 
 
 def test_early_checkin_bought_and_refused(stack: Stack) -> None:

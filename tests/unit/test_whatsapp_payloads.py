@@ -125,15 +125,16 @@ def test_statuses_are_receipts_not_messages() -> None:
         {
             "id": "wamid.O2",
             "status": "failed",
+            "timestamp": "1765717260",
             "recipient_id": "5491155550123",
             "errors": [{"code": 131026, "title": "Undeliverable"}],
         },
     ]
     messages, receipts = parse(body(statuses=statuses), PHONE_ID)
     assert messages == []
-    assert [(r.message_id, r.status, r.error_codes) for r in receipts] == [
-        ("wamid.O1", "delivered", []),
-        ("wamid.O2", "failed", [131026]),
+    assert [(r.message_id, r.status, r.error_codes, r.timestamp) for r in receipts] == [
+        ("wamid.O1", "delivered", [], None),
+        ("wamid.O2", "failed", [131026], 1765717260),
     ]
 
 
