@@ -5,13 +5,15 @@ Rasa 3.6's `session_request` handler calls `AsyncServer.enter_room` without awai
 `session_persistence: true`, every bot message is emitted to an empty room: the guest sees no answer. This
 channel keeps Rasa's name ("socketio"), settings and events and only replaces that handler.
 
-Its output channel (used for the widget's uploads) also fixes custom payloads: Rasa passes their keys to
-`AsyncServer.emit` as arguments, which raises for any key emit does not take (e.g. the location pin's `type`); here
-they reach the widget as `{"custom": payload}`. Typed messages still go through Rasa's own handler and output.
+Its output channel also fixes custom payloads: Rasa passes their keys to `AsyncServer.emit` as arguments, which
+raises for any key emit does not take (e.g. the location pin's `type`); here they reach the widget as
+`{"custom": payload}` (the widget shows a location as a map link). Typed messages (`user_uttered`) get this output
+too, through a handler that also ignores malformed events instead of raising on them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -56,5 +58,29 @@ class SocketIOInput(RasaSocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
             logger.debug(f"Socket {sid} joined session {session_id}.")
 
+        async def user_uttered(sid: str, data: Any) -> None:
+            if not isinstance(data, dict) or not isinstance(data.get("message", ""), str):
+                logger.info("socketio: malformed %s event ignored", self.user_message_evt)
+                return
+            if self.session_persistence:
+                sender_id = data.get("session_id")
+                if not isinstance(sender_id, str) or not SESSION_ID.match(sender_id):
+                    logger.info("socketio: message without a valid session_id ignored")
+                    return
+            else:
+                sender_id = sid
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            metadata = metadata if isinstance(metadata, dict) else {}
+            await on_new_message(
+                UserMessage(data.get("message", ""), output, sender_id, input_channel=self.name(), metadata=metadata)
+            )
+
         sio.on("session_request", session_request, namespace=self.namespace)
+        sio.on(self.user_message_evt, user_uttered, namespace=self.namespace)
         return webhook

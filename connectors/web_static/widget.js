@@ -78,6 +78,22 @@
     scroll();
   }
 
+  // A location pin (custom payload {type: "location", latitude, longitude, name?, address?}) as a map link.
+  function pin(place) {
+    var lat = Number(place.latitude), lon = Number(place.longitude);
+    if (!isFinite(lat) || !isFinite(lon)) { return; }
+    var el = document.createElement("div");
+    el.className = "cj-msg cj-bot cj-location";
+    var link = document.createElement("a");
+    link.href = "https://www.google.com/maps/search/?api=1&query=" + lat + "," + lon;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = "📍 " + [place.name, place.address].filter(Boolean).join(" — ");
+    el.appendChild(link);
+    log.appendChild(el);
+    scroll();
+  }
+
   function player(url) {
     var audio = document.createElement("audio");
     audio.className = "cj-audio";
@@ -196,12 +212,18 @@
       bubble("bot", message.text);
       remember({ from: "bot", text: message.text });
     }
+    if (message.custom && message.custom.type === "location") {
+      pin(message.custom);
+      remember({ from: "bot", location: message.custom });
+    }
     if (message.audio) { player(message.audio); }
     var replies = message.quick_replies || message.buttons || [];
     if (replies.length) { buttons(replies); }
   }
 
-  history().forEach(function (entry) { bubble(entry.from, entry.text || "", entry.image); });
+  history().forEach(function (entry) {
+    if (entry.location) { pin(entry.location); } else { bubble(entry.from, entry.text || "", entry.image); }
+  });
 
   var socket = io({ path: "/socket.io" });
   sendButton.disabled = true;

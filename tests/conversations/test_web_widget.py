@@ -104,6 +104,11 @@ def test_web_chat_page_talks_to_the_assistant(stack: Stack, browser: WebDriver) 
     hours = say(browser, "¿a qué hora abre la pileta?")
     assert any(char.isdigit() for bubble in hours for char in bubble.text), [bubble.text for bubble in hours]
 
+    say(browser, "¿dónde queda el hotel?")
+    WebDriverWait(browser, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".cj-location a"))
+    pin = browser.find_elements(By.CSS_SELECTOR, ".cj-location a")[-1]
+    assert "query=-34." in str(pin.get_attribute("href")) and "Hotel Aurora Palermo" in pin.text
+
     click(browser, "Habitaciones")
     rooms = last_buttons(browser)
     assert rooms and "Habitaciones" not in rooms
@@ -123,9 +128,12 @@ def test_web_chat_page_talks_to_the_assistant(stack: Stack, browser: WebDriver) 
         "¿a qué hora abre la pileta?",
     ]
     responses = [event.get("metadata", {}).get("utter_action") for event in events if event["event"] == "bot"]
-    for expected in ("utter_greet", "utter_hours", "utter_which_room_photos", "utter_room_photo"):
+    for expected in ("utter_greet", "utter_hours", "utter_location", "utter_which_room_photos", "utter_room_photo"):
         assert expected in responses, responses
     assert browser.find_elements(By.CSS_SELECTOR, ".cj-msg.cj-image img")  # the transcript is shown again
+    assert browser.find_elements(By.CSS_SELECTOR, ".cj-location a")
+    rasa_log = (stack.workdir / "rasa.log").read_text(errors="replace")
+    assert "Traceback" not in rasa_log and "Exception" not in rasa_log  # typed messages' custom payloads too
 
 
 def test_the_widget_sends_a_photo_and_a_voice_note(stack: Stack, browser: WebDriver) -> None:
