@@ -166,15 +166,6 @@ async def scan(running: Services, now: datetime) -> int:
     return created
 
 
-async def trigger(running: Services, conversation_id: str, intent: str, entities: dict[str, Any], channel: str) -> None:
-    """Makes Rasa run ``intent``'s rule in a conversation and send the replies on ``channel``.
-
-    Raises:
-        RasaUnreachable: Rasa could not be reached or refused.
-    """
-    await rasa_api.trigger_intent(running.settings, conversation_id, intent, entities, channel)
-
-
 async def _claim(running: Services, row: ReviewRequestRow, values: dict[str, Any]) -> bool:
     """Marks the row as sent (or reminded) before the send, only if no other dispatcher changed it first."""
     query = (
@@ -221,7 +212,9 @@ async def dispatch(running: Services, now: datetime) -> DispatchReport:
             continue
         try:
             conversation = conversation_for(row.guest_key)
-            await trigger(running, conversation, REQUEST_INTENT, {"review_request": str(row.id)}, row.channel)
+            await rasa_api.trigger_intent(
+                running.settings, conversation, REQUEST_INTENT, {"review_request": str(row.id)}, row.channel
+            )
         except RasaUnreachable as exc:
             logger.warning("review_request_send_failed", extra={"request": row.id, "error": str(exc)})
             retry = utc_now + timedelta(minutes=RETRY_MINUTES)

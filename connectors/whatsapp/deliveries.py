@@ -11,8 +11,10 @@ to ``record``; the receipts Meta posts later for that wamid (``sent``, ``deliver
                         error code goes to the log and the message row (never the number or the text)
 
 Receipts for other messages (every reply the bot sends gets them too) match no row and change nothing: one primary
-key look-up each. A receipt that came before its wamid was recorded would be lost; Meta posts receipts after the
-send's answer, which the channel records at once.
+key look-up each. A receipt can overtake the recording of its wamid (the send's answer and the webhook race): a
+receipt that matches nothing is kept in memory for EARLY_SECONDS (at most EARLY_KEPT of them) and applied when its
+wamid is recorded. Look-up-then-keep and record-then-apply run under one lock, so neither can slip between the
+other's two steps.
 
 Like the de-duplication store (dedupe.py), every database call is a whole synchronous transaction in a worker
 thread: the Rasa process's SQL tracker store writes the same SQLite file from the event loop, and a transaction
@@ -23,6 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
@@ -40,6 +45,8 @@ logger = logging.getLogger(__name__)
 TRACKED = ("delivered", "read", "failed")  # ``sent`` says nothing about the guest's phone
 messages = ReviewMessageRow.__table__
 requests = ReviewRequestRow.__table__
+EARLY_SECONDS = 300.0
+EARLY_KEPT = 10_000
 
 
 def receipt_time(receipt: Receipt) -> datetime:
@@ -58,17 +65,32 @@ class ReviewDeliveries:
     def __init__(self, settings: Settings) -> None:
         """Connects lazily to DATABASE_URL."""
         self.engine = open_engine(settings.sync_database_url())
+        self._lock = threading.Lock()
+        self._early: OrderedDict[str, tuple[float, list[Receipt]]] = OrderedDict()  # wamid → (kept at, receipts)
 
     def _record(self, wamid: str, request_id: int) -> bool:
         values = {"wamid": wamid, "request_id": request_id, "sent_at": clock.now(), "status": "accepted"}
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(sa.insert(messages).values(**values))
-        except IntegrityError:
-            return False  # recorded already (or no such request: nothing to track)
-        except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {type(exc).__name__}") from exc
+        with self._lock:
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(sa.insert(messages).values(**values))
+            except IntegrityError:
+                return False  # recorded already (or no such request: nothing to track)
+            except SQLAlchemyError as exc:
+                raise StoreError(f"database error: {type(exc).__name__}") from exc
+            _kept_at, early = self._early.pop(wamid, (0.0, []))
+        self._apply(early)  # receipts that arrived before the wamid was known
         return True
+
+    def _keep_early(self, receipt: Receipt) -> None:
+        """Keeps a receipt that matched nothing, in case its wamid is being recorded (called under the lock)."""
+        now = time.monotonic()
+        while self._early and (
+            len(self._early) >= EARLY_KEPT or next(iter(self._early.values()))[0] < now - EARLY_SECONDS
+        ):
+            self._early.popitem(last=False)
+        kept_at, early = self._early.get(receipt.message_id, (now, []))
+        self._early[receipt.message_id] = (kept_at, [*early, receipt])
 
     async def record(self, wamid: str, request_id: int) -> bool:
         """Remembers that ``wamid`` is a template of review request ``request_id``; False if it was known.
@@ -81,11 +103,12 @@ class ReviewDeliveries:
     def _apply_one(self, receipt: Receipt) -> int | None:
         """One receipt in one transaction; the request's id when the receipt was for one of its templates."""
         at = receipt_time(receipt)
-        with self.engine.begin() as connection:
+        with self._lock, self.engine.begin() as connection:  # the lock first, as in _record: one order, no deadlock
             found = connection.execute(
                 sa.select(messages.c.request_id).where(messages.c.wamid == receipt.message_id)
             ).scalar_one_or_none()
             if found is None:
+                self._keep_early(receipt)
                 return None
             failed = receipt.status == "failed"
             message = sa.update(messages).where(messages.c.wamid == receipt.message_id)

@@ -166,6 +166,22 @@ async def test_receipts_set_delivered_or_failed_once_and_stats_count_them(
     assert figures["by_segment"]["leisure"]["delivery_failed"] == 1
 
 
+async def test_a_receipt_that_overtakes_the_recording_of_its_wamid_still_counts(
+    ready: Services, output: WhatsAppOutput
+) -> None:
+    assert output.deliveries is not None
+    sent_at = at(9, 12, 11)
+    stay = await book(ready, 106, date(2033, 9, 20), "Diego Ruiz", "+54 9 11 5555 0904")
+    row = await sent_request(ready, stay, sent_at)
+    wamid, guest = "wamid.HBgNNTQ5MTE1NTU1MDkwNBUCABEYEkVBUkxZUkVDRUlQVDAwMDAxAA==", str(row.guest_key)
+    delivered = sent_at + timedelta(seconds=2)
+    await output.deliveries.apply(receipts(status(wamid, "delivered", guest, unix(delivered))))  # before the record
+    assert (await reread(ready, row.id)).delivered_at is None
+    assert await output.deliveries.record(wamid, row.id)
+    assert reviews.aware((await reread(ready, row.id)).delivered_at) == delivered
+    assert not await output.deliveries.record(wamid, row.id)  # nothing kept twice
+
+
 def review_tracker(sender: str, row: ReviewRequestRow, **slots: Any) -> Tracker:
     """The guest's WhatsApp conversation as Rasa hands it to action_review_request after trigger_intent."""
     return Tracker.from_dict(
