@@ -11,22 +11,21 @@ The request_qr action is in confirmations.py; action_book (reservations.py) call
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
 
-from actions import clock, loyalty
+from actions import clock, loyalty, periodic
 from actions.base import Turn
-from actions.errors import ConserjeError, ServiceError
+from actions.errors import ConserjeError
 from actions.media.qr import make_token, png, read_token
 from actions.pms.models import Reservation
 from actions.services import Services, services
@@ -150,7 +149,6 @@ async def send_qr(turn: Turn, reservation: Reservation, asked: bool = True) -> N
 
 def attach(app: Sanic) -> None:
     """Serves the QR images and runs the hourly clean-up while the action server runs."""
-    tasks: list[asyncio.Task[Any]] = []
 
     @app.get("/media/qr/<name>", name="conserje_qr_image")
     async def image(_request: Request, name: str) -> HTTPResponse:
@@ -161,22 +159,7 @@ def attach(app: Sanic) -> None:
             return response.json({"error": {"code": "not_found", "message": "No such image."}}, status=404)
         return await response.file(str(path), mime_type="image/png")
 
-    async def clean_every_hour() -> None:
-        while True:
-            running = services()
-            try:
-                await cleanup(running, clock.now(running.profile.tz).date())
-            except (ServiceError, OSError) as exc:
-                logger.warning("qr_cleanup_failed", extra={"error": type(exc).__name__})
-            await asyncio.sleep(CLEANUP_EVERY_SECONDS)
+    async def clean(running: Services, now: datetime) -> None:
+        await cleanup(running, now.date())
 
-    @app.after_server_start
-    async def _start(_app: Sanic, _loop: Any) -> None:
-        tasks.append(asyncio.ensure_future(clean_every_hour()))
-
-    @app.before_server_stop
-    async def _stop(_app: Sanic, _loop: Any) -> None:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    periodic.attach(app, "qr_cleanup", lambda _running: CLEANUP_EVERY_SECONDS, clean)

@@ -15,7 +15,6 @@ WhatsApp number get no request (status ``no_channel``); opted-out guests never g
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
@@ -25,12 +24,12 @@ from sanic import Sanic
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from actions import clock, loyalty, metrics, rasa_api
-from actions.errors import RasaUnreachable, ServiceError
+from actions import loyalty, metrics, periodic, rasa_api
+from actions.errors import RasaUnreachable
 from actions.pms.common import phone_digits
 from actions.pms.models import Reservation
 from actions.profile import HotelProfile
-from actions.services import Services, services
+from actions.services import Services
 from actions.store.post_stay import OptOutRow, ReviewRequestRow
 
 logger = logging.getLogger(__name__)
@@ -234,30 +233,12 @@ async def _set(running: Services, request_id: int, while_status: str, **values: 
         await session.execute(query.values(**values))
 
 
+async def _scheduled(running: Services, now: datetime) -> None:
+    report = await dispatch(running, now)
+    if report.sent or report.reminders or report.failed:
+        logger.info("review_dispatch", extra=report.as_dict())
+
+
 def attach(app: Sanic) -> None:
-    """Runs the scheduler while the action server runs (every REVIEW_SCHEDULER_SECONDS; 0 turns it off)."""
-    tasks: list[asyncio.Task[Any]] = []
-
-    @app.after_server_start
-    async def _start(_app: Sanic, _loop: Any) -> None:
-        every = services().settings.review_scheduler_seconds
-        if every > 0:
-            tasks.append(asyncio.ensure_future(run_scheduler(every)))
-
-    @app.before_server_stop
-    async def _stop(_app: Sanic, _loop: Any) -> None:
-        for task in tasks:
-            task.cancel()
-
-
-async def run_scheduler(every_seconds: float) -> None:
-    """The action server's scheduler: a dispatch run every ``every_seconds`` while the server runs."""
-    while True:
-        running = services()
-        try:
-            report = await dispatch(running, clock.now(running.profile.tz))
-            if report.sent or report.reminders or report.failed:
-                logger.info("review_dispatch", extra=report.as_dict())
-        except ServiceError as exc:
-            logger.warning("review_dispatch_failed", extra={"error": type(exc).__name__})
-        await asyncio.sleep(every_seconds)
+    """Runs the dispatch every REVIEW_SCHEDULER_SECONDS (0 turns it off) while the action server runs."""
+    periodic.attach(app, "review_dispatch", lambda running: running.settings.review_scheduler_seconds, _scheduled)

@@ -17,7 +17,7 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 
-from actions import logs, metrics, qr, review_answers, reviews, services
+from actions import logs, metrics, qr, review_answers, reviews, services, stay_requests
 from actions.admin import api as admin_api
 from actions.errors import ConfigError
 from actions.profile import load_profile, profile_path
@@ -83,6 +83,7 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
     admin_api.attach(app)
     qr.attach(app)
     reviews.attach(app)
+    stay_requests.attach(app)
     review_answers.attach(app)
 
     @app.get("/ready")

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # to tell a guest the outcome of a staff decision (trigger_intent), with Rasa's token when it has one.
     stay_offer_minutes: float = Field(10.0, gt=0, env="STAY_OFFER_MINUTES")
     rasa_url: str = Field("http://localhost:5005", env="RASA_URL")
+    # A staff decision the guest could not be told (Rasa unreachable) is retried this often for a day (0: never).
+    stay_notify_retry_seconds: float = Field(60.0, ge=0, env="STAY_NOTIFY_RETRY_SECONDS")
     rasa_auth_token: str | None = Field(None, env="RASA_AUTH_TOKEN")
     # QR confirmations: the HMAC key of the tokens (unset: no QR codes are issued) and where their PNGs are kept.
     qr_secret: str | None = Field(None, env="CONSERJE_QR_SECRET")

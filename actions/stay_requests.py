@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from sanic import Sanic
 from sqlalchemy import select, update
 
-from actions import clock, loyalty, rasa_api
+from actions import clock, loyalty, periodic, rasa_api
+from actions.errors import RasaUnreachable
 from actions.pms.common import CENT
 from actions.pms.models import Reservation
 from actions.pms.port import ReservationNotFound
@@ -317,16 +319,58 @@ async def redeem_late_checkout(
     return await get(running, request.id) or request
 
 
-async def notify(running: Services, request: StayRequest) -> None:
-    """Tells the guest the decision, through Rasa's trigger_intent on the conversation's latest channel.
+async def notify(running: Services, request: StayRequest) -> bool:
+    """Tells the guest the decision once, through Rasa's trigger_intent on the conversation's latest channel.
 
     Rasa runs the rule for OUTCOME_INTENT (action_stay_request_outcome), which sends the reply on the channel the
-    guest last wrote from (WhatsApp: a proactive message; REST: stored in the conversation).
+    guest last wrote from (WhatsApp: a proactive message; REST: stored in the conversation). The row is claimed
+    (``notified_at``) before the call and released when Rasa cannot be reached, so the admin route and the retry
+    job never both tell the guest. False: someone else told (or is telling) them already.
 
     Raises:
-        RasaUnreachable: Rasa could not be reached or refused.
+        RasaUnreachable: Rasa could not be reached or refused (the retry job will try again).
     """
-    await rasa_api.trigger_intent(
-        running.settings, request.conversation_id, OUTCOME_INTENT, {"stay_request": str(request.id)}, "latest"
-    )
+    row = StayRequestRow.id == request.id
+    async with running.db.session() as session:
+        claim = update(StayRequestRow).where(row, StayRequestRow.notified_at.is_(None))
+        if not (await session.execute(claim.values(notified_at=clock.now().astimezone(timezone.utc)))).rowcount:
+            return False
+    try:
+        await rasa_api.trigger_intent(
+            running.settings, request.conversation_id, OUTCOME_INTENT, {"stay_request": str(request.id)}, "latest"
+        )
+    except RasaUnreachable:
+        async with running.db.session() as session:
+            await session.execute(update(StayRequestRow).where(row).values(notified_at=None))
+        raise
     logger.info("stay_request_notified", extra={"request": request.id, "status": request.status})
+    return True
+
+
+async def notify_pending(running: Services, now: datetime) -> int:
+    """Tells the guests of the last day's staff decisions that could not be told (Rasa was down); how many."""
+    query = (
+        select(StayRequestRow)
+        .where(StayRequestRow.status.in_(("approved", "rejected")), StayRequestRow.notified_at.is_(None))
+        .where(StayRequestRow.decided_at >= (now - timedelta(days=1)).astimezone(timezone.utc))
+        .order_by(StayRequestRow.id)
+    )
+    async with running.db.session() as session:
+        waiting = [_to_request(row) for row in (await session.execute(query)).scalars()]
+    told = 0
+    for request in waiting:
+        try:
+            told += await notify(running, request)
+        except RasaUnreachable:
+            logger.info("stay_request_notify_later", extra={"waiting": len(waiting) - told})
+            break  # Rasa is still down: the next run tries again
+    return told
+
+
+def attach(app: Sanic) -> None:
+    """Retries untold decisions every STAY_NOTIFY_RETRY_SECONDS while the action server runs (0: never)."""
+    periodic.attach(app, "stay_notify_retry", _retry_seconds, notify_pending)
+
+
+def _retry_seconds(running: Services) -> float:
+    return running.settings.stay_notify_retry_seconds

@@ -4,7 +4,8 @@ In staff approval mode (hotel.yml ``approval: staff``) a guest's accepted offer 
 changes the booking in the PMS and posts the fee (once, whatever is repeated), rejecting does not; a late checkout
 paid with loyalty points (``points`` > 0) is charged nothing when approved and has its points given back (once)
 when rejected. Either way the guest is told through Rasa (stay_requests.notify). If Rasa cannot be reached the
-decision stands and the reply says ``"guest_notified": false`` so staff can call the guest.
+decision stands, the reply says ``"guest_notified": false`` and the action server tells the guest as soon as Rasa
+answers again (retried every STAY_NOTIFY_RETRY_SECONDS for a day).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tables of stay services: late checkout / early check-in requests (migration 0004; points 0008), QR images (0005).
+"""Tables of stay services: late checkout / early check-in requests (0004, 0008, 0009) and QR images (0005).
 
 A row is born as an offer the guest may accept until ``expires_at``; its status then moves on:
 
@@ -41,6 +41,7 @@ class StayRequestRow(Base):
     created_at = Column(DateTime(timezone=True), nullable=False)
     expires_at = Column(DateTime(timezone=True), nullable=False)
     decided_at = Column(DateTime(timezone=True), nullable=True)
+    notified_at = Column(DateTime(timezone=True), nullable=True)  # the guest told of the staff decision (0009)
 
 
 class QrImageRow(Base):

@@ -6,6 +6,7 @@ Stays are booked by staff through the admin API in given rooms; the folio is rea
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,49 @@ def test_staff_approval_and_rejection(stack: Stack, at: Any, tmp_path: Path) -> 
     assert told["late-staff-2"][-1] == "utter_late_checkout_rejected"
     assert stack.admin("POST", "/late-checkouts/999999/approve").status_code == 404
     assert stack.admin("GET", "/late-checkouts?date=tomorrow").status_code == 400
+
+
+def test_a_decision_made_while_rasa_is_down_reaches_the_guest_when_it_is_back(
+    stack: Stack, at: Any, tmp_path: Path
+) -> None:
+    text = (ROOT / "hotel.yml").read_text(encoding="utf-8").replace("approval: instant  #", "approval: staff  #")
+    profile = tmp_path / "hotel.yml"
+    profile.write_text(f"{text}\nphotos_dir: {ROOT / 'media' / 'photos'}\n", encoding="utf-8")
+    at("2026-12-10T10:00:00-03:00", HOTEL_PROFILE=str(profile))
+    code = book(stack, 210, "2026-12-09", "2026-12-12", "Hugo Lambert", room_type="twin")
+    sender = "late-staff-retry"
+    assert identify(stack, sender, "late checkout until 2pm please", code, "Lambert").responses == [
+        "utter_late_checkout_offer"
+    ]
+    assert stack.turn(sender, "yes").responses == ["utter_late_checkout_pending"]
+    request_id = next(
+        item["id"]
+        for item in stack.admin("GET", "/late-checkouts?date=2026-12-12").json()["requests"]
+        if item["reservation_code"] == code
+    )
+    # Rasa unreachable from the action server (nothing listens on that port): the decision stands, untold.
+    dead_rasa = f"http://127.0.0.1:{free_port()}"
+    at("2026-12-10T10:05:00-03:00", HOTEL_PROFILE=str(profile), RASA_URL=dead_rasa, STAY_NOTIFY_RETRY_SECONDS="1")
+    approved = stack.admin("POST", f"/late-checkouts/{request_id}/approve")
+    assert approved.status_code == 200 and approved.json()["guest_notified"] is False
+    assert folio(stack, code) == [("Late checkout 14:00", 4750)]
+    time.sleep(2.5)  # two retries against the dead Rasa: still untold
+    assert told(stack, sender)[-1] == "utter_late_checkout_pending"
+
+    # Rasa reachable again: the action server's retry job tells the guest, once.
+    at("2026-12-10T10:06:00-03:00", HOTEL_PROFILE=str(profile), STAY_NOTIFY_RETRY_SECONDS="1")
+    deadline = time.monotonic() + 30
+    while told(stack, sender)[-1] != "utter_late_checkout_confirmed" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert told(stack, sender)[-1] == "utter_late_checkout_confirmed"
+    time.sleep(2.5)  # more runs of the job
+    assert told(stack, sender).count("utter_late_checkout_confirmed") == 1
+
+
+def told(stack: Stack, sender: str) -> list[str | None]:
+    """The responses Rasa used in the conversation, oldest first."""
+    events = stack.tracker(sender)["events"]
+    return [event.get("metadata", {}).get("utter_action") for event in events if event["event"] == "bot"]
 
 
 def points(stack: Stack, guest: str, figure: str = "SUM(points)", where: str = "1 = 1") -> int:
