@@ -36,13 +36,7 @@ class ActionFallback(HotelAction):
         return []
 
     def _previous_turn_was_fallback(self, turn: Turn) -> bool:
-        users_seen = 0
-        for event in reversed(turn.tracker.events):
-            if event.get("event") == "user":
-                users_seen += 1
-            elif users_seen == 1 and event.get("event") == "action" and event.get("name") != "action_listen":
-                return event.get("name") in (self.name(), "utter_offer_handoff")
-        return False
+        return _bot_action_before_latest_message(turn) in (self.name(), "utter_offer_handoff")
 
 
 class ActionHandoff(HotelAction):
@@ -54,7 +48,7 @@ class ActionHandoff(HotelAction):
 
     async def act(self, turn: Turn) -> list[EventType]:
         """Stores a HandoffRequest with the conversation id and replies with its number."""
-        asked_after_fallback = any(event.get("name") == "utter_offer_handoff" for event in turn.tracker.events[-6:])
+        asked_after_fallback = _bot_action_before_latest_message(turn) == "utter_offer_handoff"
         request = HandoffRequest(
             conversation_id=turn.tracker.sender_id,
             channel=turn.tracker.get_latest_input_channel() or "unknown",
@@ -78,4 +72,16 @@ def _last_guest_text(turn: Turn) -> str | None:
         text = event.get("text") if event.get("event") == "user" else None
         if text and not text.startswith("/"):
             return str(text)[:2000]
+    return None
+
+
+def _bot_action_before_latest_message(turn: Turn) -> str | None:
+    """The last action (not action_listen) the bot ran before the guest's latest message, however many slot events
+    came between."""
+    users_seen = 0
+    for event in reversed(turn.tracker.events):
+        if event.get("event") == "user":
+            users_seen += 1
+        elif users_seen == 1 and event.get("event") == "action" and event.get("name") != "action_listen":
+            return str(event.get("name"))
     return None

@@ -205,6 +205,7 @@ class WhatsAppInput(InputChannel):
             await self._seen.close()
         if self._deliveries is not None:
             await self._deliveries.close()
+        await speedups.close_sessions()  # the action-server connections this loop kept alive
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health route, subscription check and the webhook."""
