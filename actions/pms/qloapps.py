@@ -56,7 +56,7 @@ from actions.pms import qloapps_mapping as qm
 from actions.pms.common import check_stay, money, phone_digits
 from actions.pms.models import BookingRequest, Cancellation, Charge, Offer, Reservation, RoomTypeInfo, Status
 from actions.pms.port import PMS, InvalidStay, PMSError, ReservationNotFound, RoomUnavailable
-from actions.profile import HotelProfile
+from actions.profile_models import HotelProfile
 
 ORDER_FIELDS = "[id,reference,current_state,id_customer,date_add]"
 SAFE_FILTER = re.compile(r"^[^\[\]|%,!<>]+$")  # a value that cannot change a QloApps filter's meaning

@@ -26,7 +26,7 @@ from actions import clock
 from actions.pms.common import money, phone_digits
 from actions.pms.models import BookingRequest, Charge, Reservation, Status
 from actions.pms.port import InvalidStay, PMSError
-from actions.profile import HotelProfile
+from actions.profile_models import HotelProfile
 
 # QloApps room-stay statuses (htl_booking_detail.id_status): 1 assigned, 2 checked in, 3 checked out, 5 cancelled.
 STAY_STATUS: dict[int, Status] = {1: "confirmed", 2: "checked_in", 3: "checked_out", 4: "confirmed", 5: "cancelled"}

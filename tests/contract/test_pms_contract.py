@@ -16,7 +16,7 @@ import pytest
 from actions.pms.models import BookingRequest, Reservation
 from actions.pms.port import PMS, InvalidStay, PMSError, ReservationNotFound, RoomUnavailable
 from actions.pms.qloapps import QloAppsPMS
-from actions.profile import HotelProfile
+from actions.profile_models import HotelProfile
 from tests.contract.conftest import API_KEY
 from tests.fakes.qloapps import QloAppsFake
 
