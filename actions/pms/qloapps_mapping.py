@@ -5,15 +5,13 @@ QloApps (a PrestaShop 1.6 descendant) answers JSON when asked (``output_format=J
 typed: numbers often arrive as strings ("95.000000"), an empty listing is ``[]`` instead of an object, and a
 translatable field is either a string (one language installed) or ``[{"id": "1", "value": "..."}]``. Everything
 here tolerates those shapes; anything else (Malformed, a missing key, a non-number) becomes PMSError through
-``parsing()``, and ``decode()`` maps HTTP statuses to PMSError, never quoting QloApps' reply.
+``parsing()``, never quoting QloApps' reply.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
-from collections.abc import Awaitable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,35 +34,6 @@ HHMM = re.compile(r"^\d\d:\d\d")
 
 class Malformed(Exception):
     """A QloApps reply lacks a field or holds a value of the wrong shape."""
-
-
-class Refused(PMSError):
-    """QloApps answered HTTP 400: it rejected the request's content (e.g. no room free any more)."""
-
-
-def decode(status: int, body: bytes, what: str) -> Any:
-    """A webservice reply's JSON; None for HTTP 404; PMSError (never with QloApps' text) for the rest."""
-    if status == 404:
-        return None
-    if status in (401, 403):
-        raise PMSError(f"QloApps refused the webservice key (HTTP {status}, {what})")
-    if status == 400:
-        raise Refused(f"QloApps rejected the request ({what})")
-    if not 200 <= status < 300:
-        raise PMSError(f"QloApps failed (HTTP {status}, {what})")
-    try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise PMSError(f"QloApps sent a reply that is not JSON ({what})") from exc
-
-
-async def gather_all(*calls: Awaitable[Any]) -> list[Any]:
-    """Runs calls concurrently; the first failure is raised once all have finished (none is left unobserved)."""
-    results = await asyncio.gather(*calls, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return list(results)
 
 
 @contextmanager
