@@ -3,7 +3,7 @@
 This module turns each operation of the port into calls on the QloApps resources below. Around it, in modules of
 their own so each reads on its own: the HTTP transport (URL, Basic auth, the shared session, timeouts, statuses)
 in qloapps_client.py; reading the catalog and a reservation (order, booking, room stays) in qloapps_reader.py;
-the payloads, parsed and built, in qloapps_mapping.py.
+replies parsed in qloapps_json.py; request bodies built in qloapps_xml.py.
 
 Resources and fields used, and why:
     hotel_room_types  id_product, id_hotel, max_guests (else max_adults + max_children): the hotel's room types
@@ -31,7 +31,7 @@ Resources and fields used, and why:
                       set_status. Older module releases name it ``bookings``: set STAY_RESOURCE for those.
 
 Room types map to our codes through ``room_type_ids`` {code: id_product} when given, else by name (see
-qloapps_mapping.build_catalog). A reservation is one order with one room (what conserje books; for other orders
+qloapps_json.build_catalog). A reservation is one order with one room (what conserje books; for other orders
 the first room). Dates and stamps are hotel time (QloApps stores the shop's local time). QloApps checks
 availability, then books, without a lock: this adapter serialises its own bookings; simultaneous bookings from the
 hotel's website are QloApps' to arbitrate.
@@ -53,7 +53,8 @@ from typing import Any
 import aiohttp
 
 from actions import clock
-from actions.pms import qloapps_mapping as qm
+from actions.pms import qloapps_json as qj
+from actions.pms import qloapps_xml as qx
 from actions.pms.common import check_stay, money, phone_digits
 from actions.pms.models import BookingRequest, Cancellation, Charge, Offer, Reservation, RoomTypeInfo, Status
 from actions.pms.port import PMS, InvalidStay, PMSError, ReservationNotFound, RoomUnavailable
@@ -145,7 +146,7 @@ class QloAppsPMS(PMS):
             id_room = catalog.room_ids.get(request.room_number)
             if id_room is None or catalog.rooms[id_room][1] != request.room_type:
                 raise RoomUnavailable(request.room_type)
-        booking = qm.booking_body(request, self.hotel_id, catalog.currency, item.id_product, id_room)
+        booking = qx.booking_body(request, self.hotel_id, catalog.currency, item.id_product, id_room)
         refused = False
         async with self._booking_lock:
             try:
@@ -158,8 +159,8 @@ class QloAppsPMS(PMS):
             if not free or (id_room is not None and id_room not in free):
                 raise RoomUnavailable(request.room_type)
             raise PMSError("QloApps refused the booking although a room is free")
-        with qm.parsing("POST bookings"):
-            order_id = qm.integer(data["booking"]["id"])
+        with qj.parsing("POST bookings"):
+            order_id = qj.integer(data["booking"]["id"])
         return await self._reader.reload(order_id)
 
     async def get_reservation(self, code: str) -> Reservation | None:
@@ -178,14 +179,14 @@ class QloAppsPMS(PMS):
         for field, spec, wanted in searches:
             query = {f"filter[{field}]": spec, "display": f"[id,{field}]"}
             found = await self._client.listing("customers", "customers", query)
-            with qm.parsing("GET customers"):
-                matches.append(qm.customer_ids(found, field, wanted))
+            with qj.parsing("GET customers"):
+                matches.append(qj.customer_ids(found, field, wanted))
         customers = set.intersection(*matches)
         if not customers:
             return []
         ids = "[" + "|".join(str(customer) for customer in sorted(customers)) + "]"
         orders = await self._client.listing("orders", "orders", {"filter[id_customer]": ids, "display": "[id]"})
-        found_orders = await self._reader.load_many(qm.ids(orders, "id"))
+        found_orders = await self._reader.load_many(qj.ids(orders, "id"))
         return sorted(found_orders, key=lambda item: (item.check_in, item.code))
 
     async def cancel_reservation(self, code: str, now: datetime) -> Cancellation:
@@ -198,7 +199,7 @@ class QloAppsPMS(PMS):
         return Cancellation(reservation, free, money(0) if free else reservation.nightly_rate)
 
     async def _set_order_state(self, order_id: int, state: int) -> None:
-        body = qm.to_xml("order_history", {"id_order": order_id, "id_order_state": state})
+        body = qx.to_xml("order_history", {"id_order": order_id, "id_order_state": state})
         await self._client.call("POST", "order_histories", xml=body)
 
     async def next_arrival(self, room_number: int, day: date) -> Reservation | None:
@@ -209,7 +210,7 @@ class QloAppsPMS(PMS):
         stays = await self._reader.stays(
             {"filter[id_room]": f"[{id_room}]", "filter[date_from]": f"[{day.isoformat()}]%"}
         )
-        for reservation in await self._reader.load_many(qm.ids(stays, "id_order")):
+        for reservation in await self._reader.load_many(qj.ids(stays, "id_order")):
             if reservation.status != "cancelled" and reservation.check_in == day:
                 return reservation
         return None
@@ -223,7 +224,7 @@ class QloAppsPMS(PMS):
         for stay in stays:
             record = {key: value for key, value in stay.items() if key != "associations"} | dict(changes)
             try:
-                await self._client.call("PUT", f"{self.STAY_RESOURCE}/{stay['id']}", xml=qm.to_xml("booking", record))
+                await self._client.call("PUT", f"{self.STAY_RESOURCE}/{stay['id']}", xml=qx.to_xml("booking", record))
             except Refused as exc:
                 raise PMSError(f"QloApps rejected the change ({self.STAY_RESOURCE})") from exc
         return await self._reader.reload(order_id)
@@ -243,14 +244,14 @@ class QloAppsPMS(PMS):
         serialised, so two concurrent confirmations cannot both miss the line.
         """
         order_id, reservation = await self._reader.require(code)
-        name = qm.clean_description(description)
+        name = qx.clean_description(description)
         if key is not None:
-            name = qm.keyed_name(name, key)
+            name = qj.keyed_name(name, key)
         async with self._charge_lock:
             reply = await self._client.call("GET", f"bookings/{order_id}")
-            with qm.parsing("GET bookings"):
-                existing = qm.folio_lines(reply["booking"], reservation.code, reservation.currency)
-                body = qm.with_service(reply["booking"], self.hotel_id, name, money(amount))
+            with qj.parsing("GET bookings"):
+                existing = qj.folio_lines(reply["booking"], reservation.code, reservation.currency)
+                body = qx.with_service(reply["booking"], self.hotel_id, name, money(amount))
             for charge in existing:
                 if key is not None and charge.key == key:
                     return charge
@@ -264,8 +265,8 @@ class QloAppsPMS(PMS):
         """The service lines of the booking's rooms (QloApps stamps none: ``posted_at`` is when they were read)."""
         order_id, reservation = await self._reader.require(code)
         reply = await self._client.call("GET", f"bookings/{order_id}")
-        with qm.parsing("GET bookings"):
-            return qm.folio_lines(reply["booking"], reservation.code, reservation.currency)
+        with qj.parsing("GET bookings"):
+            return qj.folio_lines(reply["booking"], reservation.code, reservation.currency)
 
     async def set_status(self, code: str, status: Status) -> Reservation:
         """Check-in / check-out on the room stay (with the hotel-time stamp); cancelled cancels the order."""
@@ -274,7 +275,7 @@ class QloAppsPMS(PMS):
             if reservation.status != "cancelled":
                 await self._set_order_state(order_id, (await self._reader.catalog()).cancel_state)
             return await self._reader.reload(order_id)
-        changes: dict[str, Any] = {"id_status": qm.STATUS_CODES[status]}
+        changes: dict[str, Any] = {"id_status": qx.STATUS_CODES[status]}
         now = clock.now(self.profile.tz).strftime("%Y-%m-%d %H:%M:%S")  # QloApps stores hotel (shop) time
         if status == "checked_in":
             changes["check_in"] = now
@@ -286,4 +287,4 @@ class QloAppsPMS(PMS):
         """Arrivals, departures and in-house guests of a day (cancelled bookings left out)."""
         before, after = (f"{(day + timedelta(days=shift)).isoformat()} 00:00:00" for shift in (1, -1))
         stays = await self._reader.stays({"filter[date_from]": f"<[{before}]", "filter[date_to]": f">[{after}]"})
-        return qm.day_lists(await self._reader.load_many(qm.ids(stays, "id_order")), day)
+        return qj.day_lists(await self._reader.load_many(qj.ids(stays, "id_order")), day)

@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 
-from actions.pms import qloapps_mapping as qm
+from actions.pms import qloapps_json as qj
 from actions.pms.port import PMSError
 
 
@@ -112,5 +112,5 @@ class QloAppsClient:
     async def listing(self, resource: str, node: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
         """The records of a listing (404 and an empty listing alike give [])."""
         data = await self.call("GET", resource, params)
-        with qm.parsing(f"GET {resource}"):
-            return qm.rows(data, node)
+        with qj.parsing(f"GET {resource}"):
+            return qj.rows(data, node)

@@ -3,7 +3,7 @@
 The catalog rarely changes, so it is loaded once per process; a reservation is read afresh on every call, from
 its order (reference, state), its booking (guest, currency) and its room stays (see the resources listed in
 actions/pms/qloapps.py). Split from the adapter so that its operations read as what they ask and change, with
-how an order becomes a Reservation kept here; payloads are parsed by actions/pms/qloapps_mapping.py.
+how an order becomes a Reservation kept here; replies are parsed by actions/pms/qloapps_json.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from actions.pms import qloapps_mapping as qm
+from actions.pms import qloapps_json as qj
+from actions.pms import qloapps_xml as qx
 from actions.pms.models import Reservation
 from actions.pms.port import PMSError, ReservationNotFound
 from actions.pms.qloapps_client import QloAppsClient, gather_all
@@ -48,19 +49,19 @@ class QloAppsReader:
         self._profile = profile
         self._room_type_ids = dict(room_type_ids)
         self._stay_resource = stay_resource
-        self._catalog: qm.Catalog | None = None
+        self._catalog: qj.Catalog | None = None
         self._lock = asyncio.Lock()
 
     # -- catalog (room types, rooms, states, currency) ---------------------------------------------------------
 
-    async def catalog(self) -> qm.Catalog:
+    async def catalog(self) -> qj.Catalog:
         """The catalog, loaded on first use and kept for the life of the process."""
         async with self._lock:
             if self._catalog is None:
                 self._catalog = await self._load_catalog()
             return self._catalog
 
-    async def _load_catalog(self) -> qm.Catalog:
+    async def _load_catalog(self) -> qj.Catalog:
         hotel = {"filter[id_hotel]": f"[{self._hotel_id}]"}
         names = "[PS_OS_CANCELED|PS_OS_REFUND|PS_CURRENCY_DEFAULT]"
         types, rooms, configs = await gather_all(
@@ -70,18 +71,18 @@ class QloAppsReader:
                 "configurations", "configurations", {"filter[name]": names, "display": "[name,value]"}
             ),
         )
-        with qm.parsing("GET configurations"):
+        with qj.parsing("GET configurations"):
             configuration = {str(item["name"]): str(item["value"]) for item in configs}
-            currency_id = qm.integer(configuration["PS_CURRENCY_DEFAULT"])
-        product_ids = "|".join(str(product) for product in qm.ids(types, "id_product")) or "0"  # 0: none
+            currency_id = qj.integer(configuration["PS_CURRENCY_DEFAULT"])
+        product_ids = "|".join(str(product) for product in qj.ids(types, "id_product")) or "0"  # 0: none
         query = {"filter[id]": f"[{product_ids}]", "display": "[id,name,price]"}
         products, currency = await gather_all(
             self._client.listing("room_types", "room_types", query),
             self._client.call("GET", f"currencies/{currency_id}"),
         )
-        with qm.parsing("GET room_types"):
+        with qj.parsing("GET room_types"):
             iso = str(currency["currency"]["iso_code"])
-            return qm.build_catalog(
+            return qj.build_catalog(
                 self._profile, self._hotel_id, types, products, rooms, configuration, iso, self._room_type_ids
             )
 
@@ -102,8 +103,8 @@ class QloAppsReader:
         if not orders or booking is None or not stays:
             return None
         catalog = await self.catalog()
-        with qm.parsing("GET bookings"):
-            return qm.to_reservation(orders[0], booking["booking"], stays[0], catalog, self._profile.tz)
+        with qj.parsing("GET bookings"):
+            return qj.to_reservation(orders[0], booking["booking"], stays[0], catalog, self._profile.tz)
 
     async def load_many(self, order_ids: list[int]) -> list[Reservation]:
         """The reservations of these orders, each read once; orders QloApps no longer has are left out."""
@@ -118,7 +119,7 @@ class QloAppsReader:
         orders = await self._client.listing(
             "orders", "orders", {"filter[reference]": f"[{reference}]", "display": "[id]"}
         )
-        return next(iter(qm.ids(orders, "id")), None)
+        return next(iter(qj.ids(orders, "id")), None)
 
     async def require(self, code: str) -> tuple[int, Reservation]:
         """The order id and reservation of a booking code; ReservationNotFound when QloApps has none."""
@@ -139,8 +140,8 @@ class QloAppsReader:
         self, check_in: date, check_out: date, guests: int, product: int | None
     ) -> tuple[str, dict[str, tuple[Decimal, Decimal, list[int]]]]:
         """QloApps' availability & rates search for one occupancy."""
-        body = qm.ari_body(self._hotel_id, check_in, check_out, guests, product)
+        body = qx.ari_body(self._hotel_id, check_in, check_out, guests, product)
         data = await self._client.call("POST", "hotel_ari", xml=body)
         catalog = await self.catalog()
-        with qm.parsing("POST hotel_ari"):
-            return qm.ari_offers(data, catalog)
+        with qj.parsing("POST hotel_ari"):
+            return qj.ari_offers(data, catalog)
