@@ -12,7 +12,7 @@ from babel.dates import format_date, format_skeleton, get_day_names
 from babel.lists import format_list
 
 from actions.hours import weekly_groups
-from actions.profile import Facility
+from actions.profile_models import Facility
 
 LOCALES = {"es": "es_AR", "en": "en_US"}
 DAY_PATTERNS = {"es": "EEEE d 'de' MMMM", "en": "EEEE, MMMM d"}

@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from actions.base import HotelAction, Turn
 from actions.formatting import amount, day_label, day_month, hhmm, join, schedule, spans_text
 from actions.hours import spans_on, status_at
-from actions.profile import FACILITIES, ROOM_TYPES, Facility
+from actions.profile_models import FACILITIES, ROOM_TYPES, Facility
 
 
 def _payload(intent: str, entity: str, value: str) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from actions.profile import Facility, week_spans
+from actions.profile import week_spans
+from actions.profile_models import Facility
 
 SEARCH_DAYS = 400  # far enough to find the end of any seasonal closure
 

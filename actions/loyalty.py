@@ -34,7 +34,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from actions import metrics
 from actions.pms.common import phone_digits
 from actions.pms.models import Reservation
-from actions.profile import Loyalty, LoyaltyEvent
+from actions.profile_models import Loyalty, LoyaltyEvent
 from actions.services import Services
 from actions.store.db import Database
 from actions.store.post_stay import LedgerRow, LoyaltyAccount

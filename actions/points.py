@@ -19,7 +19,7 @@ from actions.base import HotelAction, Turn
 from actions.formatting import day_label
 from actions.late_checkout import REPLIES
 from actions.pms.models import Reservation
-from actions.profile import Reward
+from actions.profile_models import Reward
 from actions.reservations import FORGET_LOOKUP, identify
 from actions.stay_policy import assess
 

@@ -16,7 +16,7 @@ from actions import review_answers, reviews
 from actions.base import HotelAction, Turn
 from actions.booking_forms import TRUSTED_PHONE_CHANNELS
 from actions.pms.common import phone_digits
-from actions.profile import HotelProfile
+from actions.profile_models import HotelProfile
 from actions.store.post_stay import ReviewRequestRow
 
 PLATFORM_NAMES = {"google": "Google", "tripadvisor": "Tripadvisor", "booking": "Booking.com"}

@@ -28,7 +28,7 @@ from actions import loyalty, metrics, periodic, rasa_api
 from actions.errors import RasaUnreachable
 from actions.pms.common import phone_digits
 from actions.pms.models import Reservation
-from actions.profile import HotelProfile
+from actions.profile_models import HotelProfile
 from actions.services import Services
 from actions.store.post_stay import OptOutRow, ReviewRequestRow
 

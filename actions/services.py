@@ -17,7 +17,8 @@ from actions.errors import ConfigError, StoreError
 from actions.pms.factory import create_pms
 from actions.pms.port import PMS
 from actions.pms.resilience import CircuitBreakerPMS
-from actions.profile import HotelProfile, load_profile
+from actions.profile import load_profile
+from actions.profile_models import HotelProfile
 from actions.settings import Settings, get_settings
 from actions.store.db import Database
 

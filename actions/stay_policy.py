@@ -17,7 +17,7 @@ from typing import Literal
 from actions.pms.common import money
 from actions.pms.models import Reservation
 from actions.pms.port import PMS
-from actions.profile import HotelProfile
+from actions.profile_models import HotelProfile
 
 Kind = Literal["late_checkout", "early_checkin"]
 KINDS: tuple[Kind, ...] = ("late_checkout", "early_checkin")

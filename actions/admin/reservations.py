@@ -15,7 +15,7 @@ from sanic.response import HTTPResponse
 from actions.admin.api import ApiError, parse_body, route
 from actions.pms.models import BookingRequest, Reservation
 from actions.pms.port import InvalidStay, RoomUnavailable
-from actions.profile import ROOM_TYPES
+from actions.profile_models import ROOM_TYPES
 from actions.services import services
 
 CODE = re.compile(r"^[A-Za-z0-9]{4,16}$")

@@ -20,7 +20,7 @@ from actions.pms.cache import AvailabilityCache, InMemoryAvailabilityCache, Redi
 from actions.pms.local import LocalPMS
 from actions.pms.port import PMS
 from actions.pms.resilience import CachedAvailabilityPMS, CircuitBreakerPMS, RetryingPMS, TimeoutPMS
-from actions.profile import HotelProfile
+from actions.profile_models import HotelProfile
 from actions.settings import Settings
 from actions.store.db import Database
 

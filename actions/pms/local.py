@@ -21,7 +21,7 @@ from actions.pms.common import CENT, check_stay, money, phone_digits
 from actions.pms.models import BookingRequest, Cancellation, Charge, Offer, Reservation, RoomTypeInfo, Status
 from actions.pms.port import PMS, InvalidStay, ReservationNotFound, RoomUnavailable
 from actions.pms.tables import ChargeRow, ReservationRow, Room, RoomNight
-from actions.profile import HotelProfile
+from actions.profile_models import HotelProfile
 from actions.store.db import Database, utc
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed on phones

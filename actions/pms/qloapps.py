@@ -1,8 +1,9 @@
-"""The PMS port over QloApps' webservice (QloApps 1.7, https://devdocs.qloapps.com/webservice/).
+"""The PMS port over QloApps' webservice (QloApps 1.7, https://devdocs.qloapps.com/webservice/): its operations.
 
-Calls go to ``{QLOAPPS_URL}/api/<resource>?output_format=JSON`` with HTTP Basic auth (API key as user, empty
-password), one shared aiohttp session and a timeout per request. Writes are XML, the body format QloApps documents
-(its object resources parse nothing else).
+This module turns each operation of the port into calls on the QloApps resources below. Around it, in modules of
+their own so each reads on its own: the HTTP transport (URL, Basic auth, the shared session, timeouts, statuses)
+in qloapps_client.py; reading the catalog and a reservation (order, booking, room stays) in qloapps_reader.py;
+replies parsed in qloapps_json.py; request bodies built in qloapps_xml.py.
 
 Resources and fields used, and why:
     hotel_room_types  id_product, id_hotel, max_guests (else max_adults + max_children): the hotel's room types
@@ -30,7 +31,7 @@ Resources and fields used, and why:
                       set_status. Older module releases name it ``bookings``: set STAY_RESOURCE for those.
 
 Room types map to our codes through ``room_type_ids`` {code: id_product} when given, else by name (see
-qloapps_mapping.build_catalog). A reservation is one order with one room (what conserje books; for other orders
+qloapps_json.build_catalog). A reservation is one order with one room (what conserje books; for other orders
 the first room). Dates and stamps are hotel time (QloApps stores the shop's local time). QloApps checks
 availability, then books, without a lock: this adapter serialises its own bookings; simultaneous bookings from the
 hotel's website are QloApps' to arbitrate.
@@ -52,13 +53,15 @@ from typing import Any
 import aiohttp
 
 from actions import clock
-from actions.pms import qloapps_mapping as qm
+from actions.pms import qloapps_json as qj
+from actions.pms import qloapps_xml as qx
 from actions.pms.common import check_stay, money, phone_digits
 from actions.pms.models import BookingRequest, Cancellation, Charge, Offer, Reservation, RoomTypeInfo, Status
 from actions.pms.port import PMS, InvalidStay, PMSError, ReservationNotFound, RoomUnavailable
-from actions.profile import HotelProfile
+from actions.pms.qloapps_client import QloAppsClient, Refused
+from actions.pms.qloapps_reader import QloAppsReader
+from actions.profile_models import HotelProfile
 
-ORDER_FIELDS = "[id,reference,current_state,id_customer,date_add]"
 SAFE_FILTER = re.compile(r"^[^\[\]|%,!<>]+$")  # a value that cannot change a QloApps filter's meaning
 
 
@@ -88,165 +91,34 @@ class QloAppsPMS(PMS):
             session: the process's shared session; when None one is created on first use and closed by close().
             room_type_ids: optional {our room-type code: QloApps id_product}, overriding the match by name.
         """
-        self.base_url = base_url.rstrip("/").removesuffix("/api")
+        self._client = QloAppsClient(base_url, api_key, timeout, session)
         self.hotel_id = hotel_id
         self.profile = profile
-        self._auth = aiohttp.BasicAuth(api_key, "")
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session = session
-        self._owns_session = session is None
-        self._room_type_ids = dict(room_type_ids or {})
-        self._catalog: qm.Catalog | None = None
-        self._catalog_lock = asyncio.Lock()
+        self._reader = QloAppsReader(self._client, hotel_id, profile, room_type_ids or {}, self.STAY_RESOURCE)
         self._booking_lock = asyncio.Lock()
         self._charge_lock = asyncio.Lock()
 
     async def close(self) -> None:
         """Closes the session this adapter created (a session passed in belongs to its owner)."""
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    # -- transport ---------------------------------------------------------------------------------------------
-
-    async def _call(
-        self, method: str, resource: str, params: Mapping[str, str] | None = None, xml: str | None = None
-    ) -> Any:
-        """One webservice call; the decoded JSON, or None for HTTP 404.
-
-        Raises:
-            PMSError: unreachable, timed out, key refused, server error or not JSON (Refused for HTTP 400).
-        """
-        what = f"{method} {resource.split('/')[0]}"
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        headers = {"Content-Type": "application/xml"} if xml is not None else None
-        try:
-            async with self._session.request(
-                method,
-                f"{self.base_url}/api/{resource}",
-                params={"output_format": "JSON", **(params or {})},
-                data=xml.encode() if xml is not None else None,
-                headers=headers,
-                auth=self._auth,
-                timeout=self._timeout,
-            ) as reply:
-                status, body = reply.status, await reply.read()
-        except asyncio.TimeoutError as exc:
-            raise PMSError(f"QloApps did not answer in time ({what})") from exc
-        except aiohttp.ClientError as exc:
-            raise PMSError(f"QloApps is unreachable ({what}: {type(exc).__name__})") from exc
-        return qm.decode(status, body, what)
-
-    async def _list(self, resource: str, node: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        """The records of a listing (404 and an empty listing alike give [])."""
-        data = await self._call("GET", resource, params)
-        with qm.parsing(f"GET {resource}"):
-            return qm.rows(data, node)
-
-    # -- catalog (room types, rooms, states, currency) ---------------------------------------------------------
-
-    async def _get_catalog(self) -> qm.Catalog:
-        """The catalog, loaded on first use and kept for the life of the process."""
-        async with self._catalog_lock:
-            if self._catalog is None:
-                self._catalog = await self._load_catalog()
-            return self._catalog
-
-    async def _load_catalog(self) -> qm.Catalog:
-        hotel = {"filter[id_hotel]": f"[{self.hotel_id}]"}
-        names = "[PS_OS_CANCELED|PS_OS_REFUND|PS_CURRENCY_DEFAULT]"
-        types, rooms, configs = await qm.gather_all(
-            self._list("hotel_room_types", "hotel_room_types", {**hotel, "display": "full"}),
-            self._list("hotel_rooms", "hotel_rooms", {**hotel, "display": "[id,id_product,room_num]"}),
-            self._list("configurations", "configurations", {"filter[name]": names, "display": "[name,value]"}),
-        )
-        with qm.parsing("GET configurations"):
-            configuration = {str(item["name"]): str(item["value"]) for item in configs}
-            currency_id = qm.integer(configuration["PS_CURRENCY_DEFAULT"])
-        product_ids = "|".join(str(product) for product in qm.ids(types, "id_product")) or "0"  # 0: none
-        query = {"filter[id]": f"[{product_ids}]", "display": "[id,name,price]"}
-        products, currency = await qm.gather_all(
-            self._list("room_types", "room_types", query), self._call("GET", f"currencies/{currency_id}")
-        )
-        with qm.parsing("GET room_types"):
-            iso = str(currency["currency"]["iso_code"])
-            return qm.build_catalog(
-                self.profile, self.hotel_id, types, products, rooms, configuration, iso, self._room_type_ids
-            )
-
-    # -- reading reservations ----------------------------------------------------------------------------------
-
-    async def _stays(self, params: Mapping[str, str]) -> list[dict[str, Any]]:
-        """Room stays of this hotel matching the filters, oldest first."""
-        query = {"filter[id_hotel]": f"[{self.hotel_id}]", "display": "full", "sort": "[id_ASC]", **params}
-        return await self._list(self.STAY_RESOURCE, "bookings", query)
-
-    async def _load(self, order_id: int) -> Reservation | None:
-        """The reservation of an order, or None when QloApps has no such booking in this hotel."""
-        orders, booking, stays = await qm.gather_all(
-            self._list("orders", "orders", {"filter[id]": f"[{order_id}]", "display": ORDER_FIELDS}),
-            self._call("GET", f"bookings/{order_id}"),
-            self._stays({"filter[id_order]": f"[{order_id}]"}),
-        )
-        if not orders or booking is None or not stays:
-            return None
-        catalog = await self._get_catalog()
-        with qm.parsing("GET bookings"):
-            return qm.to_reservation(orders[0], booking["booking"], stays[0], catalog, self.profile.tz)
-
-    async def _load_many(self, order_ids: list[int]) -> list[Reservation]:
-        found = await qm.gather_all(*(self._load(order_id) for order_id in dict.fromkeys(order_ids)))
-        return [item for item in found if item is not None]
-
-    async def _order_id(self, code: str) -> int | None:
-        """The order id behind a booking code (the order reference)."""
-        reference = code.strip().upper()
-        if not reference.isalnum():
-            return None
-        orders = await self._list("orders", "orders", {"filter[reference]": f"[{reference}]", "display": "[id]"})
-        return next(iter(qm.ids(orders, "id")), None)
-
-    async def _require(self, code: str) -> tuple[int, Reservation]:
-        order_id = await self._order_id(code)
-        reservation = await self._load(order_id) if order_id else None
-        if order_id is None or reservation is None:
-            raise ReservationNotFound(code)
-        return order_id, reservation
-
-    async def _reload(self, order_id: int) -> Reservation:
-        reservation = await self._load(order_id)
-        if reservation is None:
-            raise PMSError("QloApps lost track of a booking it just changed")
-        return reservation
+        await self._client.close()
 
     # -- the port ----------------------------------------------------------------------------------------------
 
     async def room_types(self) -> list[RoomTypeInfo]:
         """Room types of the hotel that map to our codes, in the profile's order."""
-        catalog = await self._get_catalog()
+        catalog = await self._reader.catalog()
         return [
             RoomTypeInfo(code, item.name, item.max_guests, item.rate, catalog.currency)
             for code in self.profile.room_types
             if (item := catalog.types.get(code))
         ]
 
-    async def _ari(
-        self, check_in: date, check_out: date, guests: int, product: int | None
-    ) -> tuple[str, dict[str, tuple[Decimal, Decimal, list[int]]]]:
-        """QloApps' availability & rates search for one occupancy."""
-        body = qm.ari_body(self.hotel_id, check_in, check_out, guests, product)
-        data = await self._call("POST", "hotel_ari", xml=body)
-        catalog = await self._get_catalog()
-        with qm.parsing("POST hotel_ari"):
-            return qm.ari_offers(data, catalog)
-
     async def availability(
         self, check_in: date, check_out: date, guests: int, room_type: str | None = None
     ) -> list[Offer]:
         """One offer per type with a room free on every night, from QloApps' hotel_ari search."""
         check_stay(check_in, check_out, guests)
-        catalog = await self._get_catalog()
+        catalog = await self._reader.catalog()
         wanted = [
             code
             for code, item in catalog.types.items()
@@ -255,7 +127,7 @@ class QloAppsPMS(PMS):
         if not wanted:
             return []
         product = catalog.types[room_type].id_product if room_type else None
-        currency, found = await self._ari(check_in, check_out, guests, product)
+        currency, found = await self._reader.ari(check_in, check_out, guests, product)
         return [
             Offer(code, check_in, check_out, guests, found[code][0], found[code][1], currency, len(found[code][2]))
             for code in self.profile.room_types
@@ -265,7 +137,7 @@ class QloAppsPMS(PMS):
     async def create_reservation(self, request: BookingRequest) -> Reservation:
         """Books one room through the bookings API; RoomUnavailable when QloApps has none free any more."""
         check_stay(request.check_in, request.check_out, request.guests)
-        catalog = await self._get_catalog()
+        catalog = await self._reader.catalog()
         item = catalog.types.get(request.room_type)
         if item is None or item.max_guests < request.guests:
             raise InvalidStay("unknown room type or too many guests for it")
@@ -274,27 +146,27 @@ class QloAppsPMS(PMS):
             id_room = catalog.room_ids.get(request.room_number)
             if id_room is None or catalog.rooms[id_room][1] != request.room_type:
                 raise RoomUnavailable(request.room_type)
-        booking = qm.booking_body(request, self.hotel_id, catalog.currency, item.id_product, id_room)
+        booking = qx.booking_body(request, self.hotel_id, catalog.currency, item.id_product, id_room)
         refused = False
         async with self._booking_lock:
             try:
-                data = await self._call("POST", "bookings", xml=booking)
-            except qm.Refused:
+                data = await self._client.call("POST", "bookings", xml=booking)
+            except Refused:
                 refused = True
         if refused:
-            _, found = await self._ari(request.check_in, request.check_out, request.guests, item.id_product)
+            _, found = await self._reader.ari(request.check_in, request.check_out, request.guests, item.id_product)
             free = found.get(request.room_type, (None, None, []))[2]
             if not free or (id_room is not None and id_room not in free):
                 raise RoomUnavailable(request.room_type)
             raise PMSError("QloApps refused the booking although a room is free")
-        with qm.parsing("POST bookings"):
-            order_id = qm.integer(data["booking"]["id"])
-        return await self._reload(order_id)
+        with qj.parsing("POST bookings"):
+            order_id = qj.integer(data["booking"]["id"])
+        return await self._reader.reload(order_id)
 
     async def get_reservation(self, code: str) -> Reservation | None:
         """The reservation with that code (QloApps order reference), or None."""
-        order_id = await self._order_id(code)
-        return await self._load(order_id) if order_id else None
+        order_id = await self._reader.order_id(code)
+        return await self._reader.load(order_id) if order_id else None
 
     async def find_reservations(self, phone: str | None = None, email: str | None = None) -> list[Reservation]:
         """Reservations of the customers with that phone (digits, 549… = 54…) and/or email (any case)."""
@@ -306,54 +178,56 @@ class QloAppsPMS(PMS):
         matches = []
         for field, spec, wanted in searches:
             query = {f"filter[{field}]": spec, "display": f"[id,{field}]"}
-            found = await self._list("customers", "customers", query)
-            with qm.parsing("GET customers"):
-                matches.append(qm.customer_ids(found, field, wanted))
+            found = await self._client.listing("customers", "customers", query)
+            with qj.parsing("GET customers"):
+                matches.append(qj.customer_ids(found, field, wanted))
         customers = set.intersection(*matches)
         if not customers:
             return []
         ids = "[" + "|".join(str(customer) for customer in sorted(customers)) + "]"
-        orders = await self._list("orders", "orders", {"filter[id_customer]": ids, "display": "[id]"})
-        found_orders = await self._load_many(qm.ids(orders, "id"))
+        orders = await self._client.listing("orders", "orders", {"filter[id_customer]": ids, "display": "[id]"})
+        found_orders = await self._reader.load_many(qj.ids(orders, "id"))
         return sorted(found_orders, key=lambda item: (item.check_in, item.code))
 
     async def cancel_reservation(self, code: str, now: datetime) -> Cancellation:
         """Cancels the order (state PS_OS_CANCELED); free until the policy's deadline, else the first night."""
-        order_id, reservation = await self._require(code)
+        order_id, reservation = await self._reader.require(code)
         free = now < self.profile.cancellation_deadline(reservation.check_in)
         if reservation.status == "confirmed":
-            await self._set_order_state(order_id, (await self._get_catalog()).cancel_state)
-            reservation = await self._reload(order_id)
+            await self._set_order_state(order_id, (await self._reader.catalog()).cancel_state)
+            reservation = await self._reader.reload(order_id)
         return Cancellation(reservation, free, money(0) if free else reservation.nightly_rate)
 
     async def _set_order_state(self, order_id: int, state: int) -> None:
-        body = qm.to_xml("order_history", {"id_order": order_id, "id_order_state": state})
-        await self._call("POST", "order_histories", xml=body)
+        body = qx.to_xml("order_history", {"id_order": order_id, "id_order_state": state})
+        await self._client.call("POST", "order_histories", xml=body)
 
     async def next_arrival(self, room_number: int, day: date) -> Reservation | None:
         """A non-cancelled reservation arriving in that room that day."""
-        id_room = (await self._get_catalog()).room_ids.get(room_number)
+        id_room = (await self._reader.catalog()).room_ids.get(room_number)
         if id_room is None:
             return None
-        stays = await self._stays({"filter[id_room]": f"[{id_room}]", "filter[date_from]": f"[{day.isoformat()}]%"})
-        for reservation in await self._load_many(qm.ids(stays, "id_order")):
+        stays = await self._reader.stays(
+            {"filter[id_room]": f"[{id_room}]", "filter[date_from]": f"[{day.isoformat()}]%"}
+        )
+        for reservation in await self._reader.load_many(qj.ids(stays, "id_order")):
             if reservation.status != "cancelled" and reservation.check_in == day:
                 return reservation
         return None
 
     async def _update_stays(self, code: str, changes: Mapping[str, Any]) -> Reservation:
         """Rewrites the room stays of a booking with ``changes`` (QloApps' PUT takes the whole record)."""
-        order_id = await self._order_id(code)
-        stays = await self._stays({"filter[id_order]": f"[{order_id}]"}) if order_id else []
+        order_id = await self._reader.order_id(code)
+        stays = await self._reader.stays({"filter[id_order]": f"[{order_id}]"}) if order_id else []
         if order_id is None or not stays:
             raise ReservationNotFound(code)
         for stay in stays:
             record = {key: value for key, value in stay.items() if key != "associations"} | dict(changes)
             try:
-                await self._call("PUT", f"{self.STAY_RESOURCE}/{stay['id']}", xml=qm.to_xml("booking", record))
-            except qm.Refused as exc:
+                await self._client.call("PUT", f"{self.STAY_RESOURCE}/{stay['id']}", xml=qx.to_xml("booking", record))
+            except Refused as exc:
                 raise PMSError(f"QloApps rejected the change ({self.STAY_RESOURCE})") from exc
-        return await self._reload(order_id)
+        return await self._reader.reload(order_id)
 
     async def set_times(
         self, code: str, checkin_time: str | None = None, checkout_time: str | None = None
@@ -369,39 +243,39 @@ class QloAppsPMS(PMS):
         and a line already carrying it is returned instead of adding another. Calls of this process are
         serialised, so two concurrent confirmations cannot both miss the line.
         """
-        order_id, reservation = await self._require(code)
-        name = qm.clean_description(description)
+        order_id, reservation = await self._reader.require(code)
+        name = qx.clean_description(description)
         if key is not None:
-            name = qm.keyed_name(name, key)
+            name = qj.keyed_name(name, key)
         async with self._charge_lock:
-            reply = await self._call("GET", f"bookings/{order_id}")
-            with qm.parsing("GET bookings"):
-                existing = qm.folio_lines(reply["booking"], reservation.code, reservation.currency)
-                body = qm.with_service(reply["booking"], self.hotel_id, name, money(amount))
+            reply = await self._client.call("GET", f"bookings/{order_id}")
+            with qj.parsing("GET bookings"):
+                existing = qj.folio_lines(reply["booking"], reservation.code, reservation.currency)
+                body = qx.with_service(reply["booking"], self.hotel_id, name, money(amount))
             for charge in existing:
                 if key is not None and charge.key == key:
                     return charge
             try:
-                await self._call("PUT", f"bookings/{order_id}", xml=body)
-            except qm.Refused as exc:
+                await self._client.call("PUT", f"bookings/{order_id}", xml=body)
+            except Refused as exc:
                 raise PMSError("QloApps rejected the charge (bookings)") from exc
         return Charge(reservation.code, description, money(amount), reservation.currency, clock.now(), key)
 
     async def folio(self, code: str) -> list[Charge]:
         """The service lines of the booking's rooms (QloApps stamps none: ``posted_at`` is when they were read)."""
-        order_id, reservation = await self._require(code)
-        reply = await self._call("GET", f"bookings/{order_id}")
-        with qm.parsing("GET bookings"):
-            return qm.folio_lines(reply["booking"], reservation.code, reservation.currency)
+        order_id, reservation = await self._reader.require(code)
+        reply = await self._client.call("GET", f"bookings/{order_id}")
+        with qj.parsing("GET bookings"):
+            return qj.folio_lines(reply["booking"], reservation.code, reservation.currency)
 
     async def set_status(self, code: str, status: Status) -> Reservation:
         """Check-in / check-out on the room stay (with the hotel-time stamp); cancelled cancels the order."""
         if status == "cancelled":
-            order_id, reservation = await self._require(code)
+            order_id, reservation = await self._reader.require(code)
             if reservation.status != "cancelled":
-                await self._set_order_state(order_id, (await self._get_catalog()).cancel_state)
-            return await self._reload(order_id)
-        changes: dict[str, Any] = {"id_status": qm.STATUS_CODES[status]}
+                await self._set_order_state(order_id, (await self._reader.catalog()).cancel_state)
+            return await self._reader.reload(order_id)
+        changes: dict[str, Any] = {"id_status": qx.STATUS_CODES[status]}
         now = clock.now(self.profile.tz).strftime("%Y-%m-%d %H:%M:%S")  # QloApps stores hotel (shop) time
         if status == "checked_in":
             changes["check_in"] = now
@@ -412,5 +286,5 @@ class QloAppsPMS(PMS):
     async def reservations_on(self, day: date) -> dict[str, list[Reservation]]:
         """Arrivals, departures and in-house guests of a day (cancelled bookings left out)."""
         before, after = (f"{(day + timedelta(days=shift)).isoformat()} 00:00:00" for shift in (1, -1))
-        stays = await self._stays({"filter[date_from]": f"<[{before}]", "filter[date_to]": f">[{after}]"})
-        return qm.day_lists(await self._load_many(qm.ids(stays, "id_order")), day)
+        stays = await self._reader.stays({"filter[date_from]": f"<[{before}]", "filter[date_to]": f">[{after}]"})
+        return qj.day_lists(await self._reader.load_many(qj.ids(stays, "id_order")), day)

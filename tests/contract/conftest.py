@@ -15,7 +15,8 @@ import pytest
 from actions.pms.local import LocalPMS
 from actions.pms.port import PMS
 from actions.pms.qloapps import QloAppsPMS
-from actions.profile import HotelProfile, load_profile
+from actions.profile import load_profile
+from actions.profile_models import HotelProfile
 from actions.settings import Settings
 from actions.store.db import Database
 from scripts.stack import migrate

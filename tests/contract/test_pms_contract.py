@@ -16,7 +16,7 @@ import pytest
 from actions.pms.models import BookingRequest, Reservation
 from actions.pms.port import PMS, InvalidStay, PMSError, ReservationNotFound, RoomUnavailable
 from actions.pms.qloapps import QloAppsPMS
-from actions.profile import HotelProfile
+from actions.profile_models import HotelProfile
 from tests.contract.conftest import API_KEY
 from tests.fakes.qloapps import QloAppsFake
 
@@ -390,7 +390,7 @@ async def test_qloapps_shares_one_session_and_closes_only_its_own(fake: QloAppsF
         assert not shared.closed
     own = QloAppsPMS(fake.url, API_KEY, fake.hotel_id, profile, timeout=5)
     await own.room_types()
-    session = own._session
+    session = own._client._session  # the session the adapter's client opened itself
     await own.close()
     assert session is not None and session.closed
 

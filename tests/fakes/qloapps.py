@@ -30,7 +30,7 @@ from xml.etree.ElementTree import Element, ParseError, fromstring
 
 from aiohttp import web
 
-from actions.profile import HotelProfile
+from actions.profile_models import HotelProfile
 
 STATE_AWAITING, STATE_ACCEPTED, STATE_CANCELED, STATE_REFUND = 1, 2, 6, 7
 STAY_ASSIGNED, STAY_CHECKED_OUT, STAY_CANCELLED = 1, 3, 5

@@ -24,7 +24,8 @@ from actions.pms.local import LocalPMS
 from actions.pms.models import BookingRequest
 from actions.pms.port import PMSError
 from actions.pms.resilience import READS, WRITES
-from actions.profile import HotelProfile, load_profile
+from actions.profile import load_profile
+from actions.profile_models import HotelProfile
 from actions.settings import Settings
 from actions.store.db import Database
 from scripts.stack import free_port

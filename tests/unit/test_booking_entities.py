@@ -1,4 +1,5 @@
-"""Guests, booking codes and emails in Spanish and English (nlu/booking.py) and the Rasa component around them."""
+"""Guests (nlu/guests.py), booking codes and emails (nlu/booking_codes.py) in Spanish and English, and the Rasa
+component around them (nlu/booking.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.errors import ConfigError
-from nlu.booking import BookingEntityExtractor, extract, find_booking_codes, find_emails, find_guests
+from nlu.booking import BookingEntityExtractor, extract
+from nlu.booking_codes import find_booking_codes, find_emails
 from nlu.dates import Found
+from nlu.guests import find_guests
 
 
 def values(found: list[Found]) -> list[str | int]:

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from actions import loyalty
-from actions.profile import LOYALTY_EVENTS, Loyalty, load_profile
+from actions.profile import load_profile
+from actions.profile_models import LOYALTY_EVENTS, Loyalty
 from actions.services import Services
 from actions.settings import Settings
 from actions.store.db import Database

@@ -16,7 +16,7 @@ from actions.pms.local import LocalPMS
 from actions.pms.models import Offer
 from actions.pms.port import InvalidStay, PMSError
 from actions.pms.resilience import CachedAvailabilityPMS, CircuitBreakerPMS, RetryingPMS, TimeoutPMS, find_layer
-from actions.profile import HotelProfile
+from actions.profile_models import HotelProfile
 from actions.settings import Settings
 from actions.store.db import Database
 from scripts.stack import free_port

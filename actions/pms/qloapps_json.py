@@ -1,70 +1,37 @@
-"""Translation between QloApps webservice payloads and the PMS port's value objects (no I/O of its own).
+"""Reading QloApps webservice replies (JSON) into the PMS port's value objects (no I/O of its own).
 
-QloApps (a PrestaShop 1.6 descendant) answers JSON when asked (``output_format=JSON``) but reads writes as XML
-(``<qloapps><booking>...</booking></qloapps>``), with lists written as repeated child tags. Its JSON is loosely
+QloApps (a PrestaShop 1.6 descendant) answers JSON when asked (``output_format=JSON``). Its JSON is loosely
 typed: numbers often arrive as strings ("95.000000"), an empty listing is ``[]`` instead of an object, and a
 translatable field is either a string (one language installed) or ``[{"id": "1", "value": "..."}]``. Everything
 here tolerates those shapes; anything else (Malformed, a missing key, a non-number) becomes PMSError through
-``parsing()``, and ``decode()`` maps HTTP statuses to PMSError, never quoting QloApps' reply.
+``parsing()``, never quoting QloApps' reply. What QloApps is sent (XML bodies) is built in qloapps_xml.py, kept
+apart because writes follow QloApps' XML rules, not the shapes of its replies.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import re
-from collections.abc import Awaitable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from xml.etree.ElementTree import Element, SubElement, tostring
 from zoneinfo import ZoneInfo
 
 from actions import clock
 from actions.pms.common import money, phone_digits
-from actions.pms.models import BookingRequest, Charge, Reservation, Status
-from actions.pms.port import InvalidStay, PMSError
-from actions.profile import HotelProfile
+from actions.pms.models import Charge, Reservation, Status
+from actions.pms.port import PMSError
+from actions.profile_models import HotelProfile
 
 # QloApps room-stay statuses (htl_booking_detail.id_status): 1 assigned, 2 checked in, 3 checked out, 5 cancelled.
 STAY_STATUS: dict[int, Status] = {1: "confirmed", 2: "checked_in", 3: "checked_out", 4: "confirmed", 5: "cancelled"}
-STATUS_CODES: dict[str, int] = {"confirmed": 1, "checked_in": 2, "checked_out": 3}
 HHMM = re.compile(r"^\d\d:\d\d")
 
 
 class Malformed(Exception):
     """A QloApps reply lacks a field or holds a value of the wrong shape."""
-
-
-class Refused(PMSError):
-    """QloApps answered HTTP 400: it rejected the request's content (e.g. no room free any more)."""
-
-
-def decode(status: int, body: bytes, what: str) -> Any:
-    """A webservice reply's JSON; None for HTTP 404; PMSError (never with QloApps' text) for the rest."""
-    if status == 404:
-        return None
-    if status in (401, 403):
-        raise PMSError(f"QloApps refused the webservice key (HTTP {status}, {what})")
-    if status == 400:
-        raise Refused(f"QloApps rejected the request ({what})")
-    if not 200 <= status < 300:
-        raise PMSError(f"QloApps failed (HTTP {status}, {what})")
-    try:
-        return json.loads(body)
-    except ValueError as exc:
-        raise PMSError(f"QloApps sent a reply that is not JSON ({what})") from exc
-
-
-async def gather_all(*calls: Awaitable[Any]) -> list[Any]:
-    """Runs calls concurrently; the first failure is raised once all have finished (none is left unobserved)."""
-    results = await asyncio.gather(*calls, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return list(results)
 
 
 @contextmanager
@@ -123,22 +90,6 @@ def day_lists(reservations: list[Reservation], on: date) -> dict[str, list[Reser
     }
 
 
-def to_xml(node: str, fields: Mapping[str, Any]) -> str:
-    """A QloApps write body: ``<qloapps><node>...</node></qloapps>``; a list value repeats its tag."""
-    root = Element("qloapps")
-    _fill(SubElement(root, node), fields)
-    return tostring(root, encoding="unicode")
-
-
-def _fill(element: Element, value: Any) -> None:
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            for one in item if isinstance(item, list) else [item]:
-                _fill(SubElement(element, key), one)
-    elif value is not None:
-        element.text = str(value)
-
-
 def rows(data: Any, key: str) -> list[dict[str, Any]]:
     """The records of a listing (``{"key": [...]}``, or ``[]`` when QloApps found nothing)."""
     if data == [] or data is None:
@@ -191,22 +142,9 @@ def localized(value: Any) -> list[str]:
     return [str(item["value"]) for item in as_list(value) if isinstance(item, dict) and item.get("value")]
 
 
-def split_name(name: str) -> tuple[str, str]:
-    """First and last name as QloApps requires both; a single word fills both and is joined back once."""
-    words = name.split()
-    if not words:
-        raise InvalidStay("the guest's name is required")
-    return (" ".join(words[:-1]) or words[-1]), words[-1]
-
-
 def join_name(first: str, last: str) -> str:
     """The guest's name back from QloApps' first and last name."""
     return last.strip() if first.strip() == last.strip() else f"{first.strip()} {last.strip()}".strip()
-
-
-def clean_description(text: str) -> str:
-    """A charge description QloApps accepts as a service name (no <>;=#{} characters)."""
-    return re.sub(r"[<>;=#{}]", " ", text).strip()[:128] or "charge"
 
 
 def build_catalog(
@@ -312,49 +250,7 @@ def to_reservation(
     )
 
 
-def ari_body(hotel_id: int, check_in: date, check_out: date, guests: int, product: int | None) -> str:
-    """A hotel_ari search for one room with ``guests`` adults (optionally one room type)."""
-    fields: dict[str, Any] = {
-        "id_hotel": hotel_id,
-        "date_from": check_in.isoformat(),
-        "date_to": check_out.isoformat(),
-        "get_available_rooms": 1,
-        "associations": {"room_occupancies": {"room_occupancy": [{"adults": guests, "children": 0}]}},
-    }
-    if product is not None:
-        fields["id_room_type"] = product
-    return to_xml("hotel_ari", fields)
-
-
-def booking_body(request: BookingRequest, hotel_id: int, currency: str, product: int, id_room: int | None) -> str:
-    """A bookings POST for one room, awaiting payment, with the guest as QloApps' customer."""
-    first, last = split_name(request.guest_name)
-    digits = re.sub(r"\D", "", request.phone or "")
-    room: dict[str, Any] = {"adults": request.guests, "child": 0}
-    if id_room is not None:
-        room = {"id_room": id_room, **room}
-    room_type = {
-        "id_room_type": product,
-        "checkin_date": request.check_in.isoformat(),
-        "checkout_date": request.check_out.isoformat(),
-        "number_of_rooms": 1,
-        "rooms": {"room": [room]},
-    }
-    guest = {"firstname": first, "lastname": last, "email": request.email.strip().lower()}
-    booking = {
-        "id_property": hotel_id,
-        "currency": currency,
-        "booking_status": 1,  # new
-        "payment_status": 3,  # awaiting payment: the guest pays at the hotel
-        "source": "conserje",
-        "associations": {
-            "customer_detail": {**guest, "phone": f"+{digits}" if digits else ""},
-            "room_types": {"room_type": [room_type]},
-        },
-    }
-    return to_xml("booking", booking)
-
-
+# A charge's idempotency key travels in its service name: keyed_name writes it, folio_lines reads it back.
 KEYED = re.compile(r"^(?P<name>.*) \(ref (?P<key>[A-Za-z0-9-]{1,64})\)$")
 
 
@@ -388,33 +284,3 @@ def folio_lines(booking: dict[str, Any], code: str, currency: str) -> list[Charg
                     )
                 )
     return lines
-
-
-def with_service(booking: dict[str, Any], hotel_id: int, name: str, price: Decimal) -> str:
-    """A bookings PUT that keeps every room and service (PUT replaces them) and adds one to the first room."""
-    assoc = booking["associations"]
-    guest = assoc["customer_detail"]
-    room_types = []
-    for index, room_type in enumerate(as_list(assoc["room_types"])):
-        rooms = []
-        for position, room in enumerate(as_list(room_type["rooms"])):
-            services = [
-                {key: service[key] for key in ("id_service", "quantity", "unit_price_without_tax")}
-                for service in as_list(room.get("services"))
-            ]
-            if index == 0 and position == 0:
-                services.append({"name": name, "quantity": 1, "price_mode": 1, "unit_price_without_tax": price})
-            entry = {"id_room": room["id_room"], "adults": room["adults"], "child": room.get("child", 0)}
-            rooms.append({**entry, "services": {"service": services}})
-        keys = ("id_room_type", "checkin_date", "checkout_date", "number_of_rooms")
-        room_types.append({**{key: room_type[key] for key in keys}, "rooms": {"room": rooms}})
-    body = {
-        "id": booking["id"],
-        "id_property": hotel_id,
-        "currency": booking["currency"],
-        "associations": {
-            "customer_detail": {key: guest.get(key, "") for key in ("firstname", "lastname", "email", "phone")},
-            "room_types": {"room_type": room_types},
-        },
-    }
-    return to_xml("booking", body)
