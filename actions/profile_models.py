@@ -19,7 +19,6 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 FACILITIES = ("reception", "breakfast", "restaurant", "bar", "pool", "gym", "spa", "room_service")
 ROOM_TYPES = ("double", "twin", "superior_king", "family", "junior_suite")
-LANGUAGES = ("es", "en")
 
 
 def parse_hhmm(value: str) -> time:
