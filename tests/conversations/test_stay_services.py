@@ -153,10 +153,16 @@ def test_pms_down_while_asking(stack: Stack, at: Any) -> None:
     assert turn.responses == ["utter_service_error"] and "+54 11 4831 2200" in turn.text
 
 
-def test_staff_approval_and_rejection(stack: Stack, at: Any, tmp_path: Path) -> None:
+def staff_approval_profile(folder: Path) -> Path:
+    """The demo hotel with late checkouts waiting for staff approval (``approval: staff``)."""
     text = (ROOT / "hotel.yml").read_text(encoding="utf-8").replace("approval: instant  #", "approval: staff  #")
-    profile = tmp_path / "hotel.yml"
+    profile = folder / "hotel.yml"
     profile.write_text(f"{text}\nphotos_dir: {ROOT / 'media' / 'photos'}\n", encoding="utf-8")
+    return profile
+
+
+def test_staff_approval_and_rejection(stack: Stack, at: Any, tmp_path: Path) -> None:
+    profile = staff_approval_profile(tmp_path)
     at("2026-12-10T10:00:00-03:00", HOTEL_PROFILE=str(profile))
     approved_code = book(stack, 203, "2026-12-09", "2026-12-12", "Olivia Brown")
     rejected_code = book(stack, 204, "2026-12-09", "2026-12-12", "Valentina Rossi")
@@ -194,9 +200,7 @@ def test_staff_approval_and_rejection(stack: Stack, at: Any, tmp_path: Path) -> 
 def test_a_decision_made_while_rasa_is_down_reaches_the_guest_when_it_is_back(
     stack: Stack, at: Any, tmp_path: Path
 ) -> None:
-    text = (ROOT / "hotel.yml").read_text(encoding="utf-8").replace("approval: instant  #", "approval: staff  #")
-    profile = tmp_path / "hotel.yml"
-    profile.write_text(f"{text}\nphotos_dir: {ROOT / 'media' / 'photos'}\n", encoding="utf-8")
+    profile = staff_approval_profile(tmp_path)
     at("2026-12-10T10:00:00-03:00", HOTEL_PROFILE=str(profile))
     code = book(stack, 210, "2026-12-09", "2026-12-12", "Hugo Lambert", room_type="twin")
     sender = "late-staff-retry"
@@ -244,9 +248,7 @@ def points(stack: Stack, guest: str, figure: str = "SUM(points)", where: str = "
 def test_late_checkout_paid_with_points_waits_for_staff_and_a_rejection_refunds(
     stack: Stack, at: Any, tmp_path: Path
 ) -> None:
-    text = (ROOT / "hotel.yml").read_text(encoding="utf-8").replace("approval: instant  #", "approval: staff  #")
-    profile = tmp_path / "hotel.yml"
-    profile.write_text(f"{text}\nphotos_dir: {ROOT / 'media' / 'photos'}\n", encoding="utf-8")
+    profile = staff_approval_profile(tmp_path)
     at("2026-12-10T10:00:00-03:00", HOTEL_PROFILE=str(profile))
     guest = "lucia.puntos@example.com"  # her loyalty key: the booking has no phone
     code = book(stack, 305, "2026-12-09", "2026-12-12", "Lucía Méndez", "superior_king", email=guest)
