@@ -23,7 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import select
 
-from actions import clock, loyalty, periodic
+from actions import clock, locks, loyalty, periodic
 from actions.base import Turn
 from actions.errors import ConserjeError
 from actions.media.qr import make_token, png, read_token
@@ -34,7 +34,6 @@ from actions.store.stay_requests import QrImageRow
 logger = logging.getLogger(__name__)
 
 CLEANUP_EVERY_SECONDS = 3600
-_CHECK_IN_LOCKS: dict[str, asyncio.Lock] = {}
 IMAGE_NAME = re.compile(r"^[A-Za-z0-9_-]{20,64}\.png$")
 CheckIn = Literal["checked_in", "already_checked_in", "not_checkable", "not_today"]
 
@@ -116,7 +115,7 @@ async def check_in(running: Services, token: str, now: datetime) -> Verified:
     code = read_token(_secret(running), token, now)
     # Two scanners reading the same code at once: one checks the guest in, the other sees "already checked in"
     # (read and write under the booking's lock; one action server process serves the desk).
-    async with _CHECK_IN_LOCKS.setdefault(code, asyncio.Lock()):
+    async with locks.keyed(f"check-in:{code}"):
         reservation = await running.pms.get_reservation(code)
         if reservation is None:
             raise QrBookingNotFound(code)

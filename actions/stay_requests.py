@@ -21,7 +21,7 @@ from decimal import Decimal
 from sanic import Sanic
 from sqlalchemy import select, update
 
-from actions import clock, loyalty, periodic, rasa_api
+from actions import clock, locks, loyalty, periodic, rasa_api
 from actions.errors import RasaUnreachable
 from actions.pms.common import CENT
 from actions.pms.models import Reservation
@@ -278,11 +278,29 @@ async def redeem_late_checkout(
     Raises:
         NotEnoughPoints: the balance does not cover the reward (nothing recorded, nothing held).
     """
+    if approval("late_checkout", running.profile) != "staff":
+        return await _paid_with_points(running, reservation, reward, day, until, conversation, now, staff=False)
+    # Two conversations redeeming for the same booking at once (web and WhatsApp): one holds the points, the other
+    # waits and finds the pending request.
+    async with locks.keyed(f"redeem-late-checkout:{reservation.code}"):
+        waiting = await _pending_with_points(running, reservation.code)
+        if waiting is not None:
+            return waiting
+        return await _paid_with_points(running, reservation, reward, day, until, conversation, now, staff=True)
+
+
+async def _paid_with_points(
+    running: Services,
+    reservation: Reservation,
+    reward: str,
+    day: date,
+    until: str,
+    conversation: tuple[str, str, str],
+    now: datetime,
+    staff: bool,
+) -> StayRequest:
     rules, utc_now = running.profile.loyalty, now.astimezone(timezone.utc)
     guest, cost = loyalty.guest_key(reservation), rules.rewards[reward].points
-    staff = approval("late_checkout", running.profile) == "staff"
-    if staff and (waiting := await _pending_with_points(running, reservation.code)) is not None:
-        return waiting
     if not staff:
         await loyalty.redeem(running.db, rules, guest, reward, reservation.code, now)
         await running.pms.set_times(reservation.code, checkout_time=until)

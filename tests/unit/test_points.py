@@ -8,6 +8,7 @@ rejected, the points come back once and the guest is told so. Stays in June 2033
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,10 +38,12 @@ async def ready(running: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
     return running
 
 
-async def stay_with_points(running: Services, room: int, email: str, points_days: int) -> Reservation:
-    """A Superior King stay 10-12 June 2033, its guest holding 100 points per ``points_days``."""
+async def stay_with_points(
+    running: Services, room: int, email: str, points_days: int, room_type: str = "superior_king"
+) -> Reservation:
+    """A stay 10-12 June 2033 (Superior King unless said), its guest holding 100 points per ``points_days``."""
     request = BookingRequest(
-        "superior_king", date(2033, 6, 10), date(2033, 6, 12), 2, "Ana Pérez", email, None, room_number=room
+        room_type, date(2033, 6, 10), date(2033, 6, 12), 2, "Ana Pérez", email, None, room_number=room
     )
     stay = await running.pms.create_reservation(request)
     for day in range(points_days):
@@ -235,3 +238,22 @@ async def outcome(running: Services, request: stay_requests.StayRequest, domain:
     )
     (told,) = await run(ActionStayRequestOutcome(), decided, domain)
     return told
+
+
+async def test_two_conversations_redeeming_at_once_hold_the_points_once(
+    staff: Services, domain_dict: dict[str, Any]
+) -> None:
+    guest = "points-307@example.com"
+    stay = await stay_with_points(staff, 307, guest, 6, "family")  # points enough for two, if both went through
+    web, whatsapp = tracker(stay, reward="late_checkout_13"), tracker(stay, reward="late_checkout_13")
+    replies = await asyncio.gather(
+        run(ActionRedeemPoints(), web, domain_dict), run(ActionRedeemPoints(), whatsapp, domain_dict)
+    )
+    assert [reply["response"] for (reply,) in replies] == ["utter_redeem_late_checkout_pending"] * 2
+    requests = [
+        item
+        for item in await stay_requests.on_day(staff, date(2033, 6, 12), "late_checkout")
+        if item.reservation_code == stay.code
+    ]
+    assert len(requests) == 1
+    assert await ledger(staff, guest) == [("redeem:late_checkout_13", f"stay-{requests[0].id}", -300)]
