@@ -31,14 +31,15 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 Stamp = tuple[int, int | None]  # (rows of the conversation, highest row id)
+SESSION = SessionStarted.type_name
 
-# One bound parameter per DB-API paramstyle (PEP 249): the placeholder and the arguments.
-_PARAMETERS: dict[str, Callable[[str], tuple[str, Any]]] = {
-    "qmark": lambda value: ("?", (value,)),
-    "format": lambda value: ("%s", (value,)),
-    "numeric": lambda value: (":1", (value,)),
-    "named": lambda value: (":sender_id", {"sender_id": value}),
-    "pyformat": lambda value: ("%(sender_id)s", {"sender_id": value}),
+# The sender id bound ``times`` times in each DB-API paramstyle (PEP 249): the placeholders and the arguments.
+_PARAMETERS: dict[str, Callable[[str, int], tuple[list[str], Any]]] = {
+    "qmark": lambda value, times: (["?"] * times, (value,) * times),
+    "format": lambda value, times: (["%s"] * times, (value,) * times),
+    "numeric": lambda value, times: ([f":{n + 1}" for n in range(times)], (value,) * times),
+    "named": lambda value, times: ([":sender_id"] * times, {"sender_id": value}),
+    "pyformat": lambda value, times: (["%(sender_id)s"] * times, {"sender_id": value}),
 }
 
 
@@ -60,23 +61,35 @@ class TrackerCache(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
 
-    def _stamp(self, session: Any, sender_id: str) -> Stamp:
-        """The conversation's row count and highest row id, from its sender_id index.
-
-        Plain SQL in the driver's parameter style: building and caching an SQLAlchemy statement for this took longer
-        than running it.
-        """
+    def _query(self, session: Any, sql: str, sender_id: str) -> Any:
+        """One row of ``sql`` ({events} the table, {sender} each place of the sender id), in the driver's own
+        parameter style: building and caching an SQLAlchemy statement for these took longer than running them."""
         connection = session.connection()
-        style = connection.dialect.paramstyle
-        parameter, arguments = _PARAMETERS[style](sender_id)
-        sql = f"SELECT count(id), max(id) FROM {self.SQLEvent.__tablename__} WHERE sender_id = {parameter}"
-        count, highest = connection.exec_driver_sql(sql, arguments).one()
+        places, arguments = _PARAMETERS[connection.dialect.paramstyle](sender_id, sql.count("{sender}"))
+        for place in places:
+            sql = sql.replace("{sender}", place, 1)
+        return connection.exec_driver_sql(sql.replace("{events}", self.SQLEvent.__tablename__), arguments).one()
+
+    def _stamp(self, session: Any, sender_id: str) -> Stamp:
+        """The conversation's row count and highest row id, from its sender_id index."""
+        count, highest = self._query(
+            session, "SELECT count(id), max(id) FROM {events} WHERE sender_id = {sender}", sender_id
+        )
         return int(count), highest
+
+    def _stored_in_session(self, session: Any, sender_id: str) -> int:
+        """Rasa's count of the stored events of the latest session (its `_event_query(...).count()`), in plain SQL."""
+        latest = f"(SELECT max(timestamp) FROM {{events}} WHERE sender_id = {{sender}} AND type_name = '{SESSION}')"
+        sql = "SELECT count(id) FROM {events} WHERE sender_id = {sender}"
+        sql += f" AND (timestamp >= {latest} OR {latest} IS NULL)"
+        return int(self._query(session, sql, sender_id)[0])
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The kept tracker if the database has not changed since it was kept, else Rasa's read."""
         with self.session_scope() as session:
             stamp = self._stamp(session, sender_id)
+        if stamp[0] == 0:
+            return None  # no rows: Rasa's read finds nothing either
         kept = self._kept.get(sender_id)
         if kept and not kept.lent and kept.stamp == stamp and len(kept.tracker.events) == kept.stored:
             kept.lent = True
@@ -97,7 +110,7 @@ class TrackerCache(SQLTrackerStore):
         if kept and kept.tracker is tracker and kept.stamp == self._stamp(session, tracker.sender_id):
             return itertools.islice(tracker.events, kept.stored, None)
         self._kept.pop(tracker.sender_id, None)
-        return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, self._stored_in_session(session, tracker.sender_id), None)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Rasa's save, with the rows written in one executemany; a kept tracker stays kept when the database holds

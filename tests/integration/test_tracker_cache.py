@@ -128,3 +128,23 @@ async def test_a_new_session_is_read_as_rasa_reads_it(database: str) -> None:
     assert _texts(latest) == ["nueva sesión"]  # only the latest session, as Rasa reads it
     assert latest is not None
     await _as_read_fresh(latest)
+
+
+async def test_the_session_count_and_the_empty_read_are_rasa_s(database: str) -> None:
+    store = _store()
+    assert await store.retrieve("guest-1") is None  # no rows: answered from the stamp
+    with store.session_scope() as session:
+        assert store._stored_in_session(session, "guest-1") == 0
+    await _message(store, "hola")
+    tracker = await _message(store, "dos")
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        tracker.update(event)
+    await store.save(tracker)
+    await _message(_store(), "tres")  # another server, after the new session started
+    for sender in ("guest-1", "nobody"):
+        with store.session_scope() as session:
+            rasa_count = store._event_query(session, sender, fetch_events_from_all_sessions=False).count()
+            assert store._stored_in_session(session, sender) == rasa_count
+    assert rasa_count == 0 and await store.retrieve("nobody") is None
+    with store.session_scope() as session:
+        assert store._stored_in_session(session, "guest-1") == 5  # session_started, listen, user, greet, listen
