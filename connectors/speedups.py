@@ -53,7 +53,7 @@ from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from scipy.sparse import csr_matrix
 
-from connectors import graph_runner
+from connectors import dialogue_states, graph_runner
 from nlu.faq_selector import column_major, features
 
 logger = logging.getLogger(__name__)
@@ -67,8 +67,9 @@ _SESSIONS: weakref.WeakKeyDictionary[
 
 
 def install() -> None:
-    """Installs every speedup below and the dask-free graph runner (idempotent)."""
+    """Installs every speedup below, the dask-free graph runner and the kept dialogue states (idempotent)."""
     graph_runner.install()
+    dialogue_states.install()
     _install_validator()
     _install_event_resolver()
     _install_classifier_features()

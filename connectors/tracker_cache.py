@@ -114,21 +114,20 @@ class TrackerCache(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Rasa's save, with the rows written in one executemany; a kept tracker stays kept when the database holds
-        exactly its events afterwards."""
+        exactly its events afterwards (stamped in the same transaction as the insert)."""
         await self.stream_events(tracker)
+        sender = tracker.sender_id
         with self.session_scope() as session:
-            rows = [_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
-            if rows:
-                session.execute(self.SQLEvent.__table__.insert(), rows)
+            added = list(self._additional_events(session, tracker))  # drops a kept tracker that is not current
+            if added:
+                session.execute(self.SQLEvent.__table__.insert(), [_row(sender, event) for event in added])
+            kept = self._kept.get(sender)
+            stamp = self._stamp(session, sender) if kept is not None and kept.tracker is tracker else None
             session.commit()
-        kept = self._kept.get(tracker.sender_id)
-        if kept is None or kept.tracker is not tracker:
+        if kept is None or stamp is None:
             return
-        added = list(itertools.islice(tracker.events, kept.stored, None))
-        with self.session_scope() as session:
-            stamp = self._stamp(session, tracker.sender_id)
         if stamp[0] != kept.stamp[0] + len(added) or any(isinstance(event, SessionStarted) for event in added):
-            self._kept.pop(tracker.sender_id, None)  # someone else wrote too, or a new session: read it next time
+            self._kept.pop(sender, None)  # someone else wrote too, or a new session: read it next time
             return
         kept.stamp, kept.stored, kept.lent = stamp, len(tracker.events), False
 

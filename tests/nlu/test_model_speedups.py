@@ -11,11 +11,12 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.events import ActionExecuted, Restarted, UserUtteranceReverted
 from rasa.shared.core.generator import TrackerWithCachedStates, TrainingDataGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
 
-from connectors import graph_runner, speedups
+from connectors import dialogue_states, graph_runner, speedups
 from scripts.train import ROOT, ensure_model
 from tests.nlu.evaluate import load_agent
 
@@ -108,3 +109,24 @@ def test_rule_keys_are_rasas_for_every_turn_of_the_training_conversations(
     assert checked > 500
     tables = policy.__dict__["_conserje_rule_keys"]
     assert any(table.answers for table in tables.values())
+
+
+def test_dialogue_states_are_rasa_s_after_every_event(agent: Agent, trackers: list[TrackerWithCachedStates]) -> None:
+    domain, compared, replays = agent.domain, 0, {}  # replays held, so no id is reused
+    for training in trackers:
+        tracker = DialogueStateTracker(training.sender_id, domain.slots)
+        for event in training.events:
+            tracker.update(event)
+            assert tracker.past_states(domain) == dialogue_states.RASA_PAST_STATES(tracker, domain)
+            replay = tracker.__dict__["_conserje_replay"]
+            replays[id(replay)] = replay
+            compared += 1
+        # History rewritten: the guest's last message taken back, then a restart.
+        for event in (UserUtteranceReverted(), Restarted(), ActionExecuted("action_listen")):
+            tracker.update(event)
+            assert tracker.past_states(domain) == dialogue_states.RASA_PAST_STATES(tracker, domain)
+        assert tracker.past_states(domain, omit_unset_slots=True) == dialogue_states.RASA_PAST_STATES(
+            tracker, domain, omit_unset_slots=True
+        )
+    assert compared > 300
+    assert len(replays) < compared / 3  # kept and extended, not rebuilt for every event
