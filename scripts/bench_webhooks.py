@@ -58,8 +58,8 @@ class TimedGraphApiFake(GraphApiFake):
         super().__init__(access_token, phone_number_id, version)
         self.first_sent: dict[str, float] = {}
 
-    def _record(self, request: web.Request, body: Any, status: int) -> None:
-        super()._record(request, body, status)
+    def _record(self, request: web.Request, body: Any, status: int, answer: Any = None) -> None:
+        super()._record(request, body, status, answer)
         if status == 200 and isinstance(body, dict) and body.get("status") != "read" and "to" in body:
             self.first_sent.setdefault(str(body["to"]), time.monotonic())
 
