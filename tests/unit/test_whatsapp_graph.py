@@ -11,6 +11,7 @@ import pytest
 from connectors.whatsapp.config import WhatsAppConfig
 from connectors.whatsapp.graph import GraphApiError, GraphClient
 from connectors.whatsapp.output import WhatsAppOutput
+from scripts.bench_webhooks import TimedGraphApiFake
 from tests.fakes.graph_api import GraphApiFake
 
 TOKEN = "EAAG-unit-test-token-0123"
@@ -119,3 +120,20 @@ async def test_output_channel_swallows_graph_errors(client: GraphClient, fake: G
     await output.send_text_message("5215512345678", "hola")  # logged, not raised into Rasa
     await output.send_text_message("5215512345678", "otra")
     assert [body["text"]["body"] for body in fake.sent()] == ["otra"]
+
+
+async def test_the_webhook_bench_fake_times_the_first_message_to_each_number() -> None:
+    timed = TimedGraphApiFake(TOKEN, PHONE_ID)
+    await timed.start()
+    settings = WhatsAppConfig("verify-0123456789", "secret-0123456789", TOKEN, PHONE_ID, "v19.0", timed.url)
+    graph = GraphClient(settings, attempts=1)
+    try:
+        for text in ("hola", "¿algo más?"):
+            await graph.send(
+                {"messaging_product": "whatsapp", "to": "541155550001", "type": "text", "text": {"body": text}}
+            )
+    finally:
+        await graph.close()
+        await timed.stop()
+    assert list(timed.first_sent) == ["541155550001"]
+    assert [call.status for call in timed.calls] == [200, 200]
