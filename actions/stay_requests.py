@@ -357,7 +357,7 @@ async def notify(running: Services, request: StayRequest) -> bool:
         await rasa_api.trigger_intent(
             running.settings, request.conversation_id, OUTCOME_INTENT, {"stay_request": str(request.id)}, "latest"
         )
-    except RasaUnreachable:
+    except BaseException:  # unreachable, or the server stopping mid-call: the retry job will tell them
         async with running.db.session() as session:
             await session.execute(update(StayRequestRow).where(row).values(notified_at=None))
         raise

@@ -8,8 +8,9 @@ per guest message, each longer than the last. That was ~11 % of the Rasa process
 Here each tracker keeps the replay: the applied events already replayed, the copy advanced through them and the
 states taken so far. A later call checks that those events are still, object for object, the start of the
 tracker's applied events (anything that rewrites history — a rewind, a restart, a new session — fails the check and
-the replay starts over), replays only the new events, and adds the state after the last one, which is always
-computed afresh (it is the one callers edit in place). States of earlier turns are shared between calls; Rasa's
+the replay starts over; so does a new event that edits an earlier one in place, EDITS_EARLIER), replays only the
+new events, and adds the state after the last one, which is always computed afresh (it is the one callers edit in
+place). States of earlier turns are shared between calls; Rasa's
 prediction code only reads them.
 
 Only the plain form is kept (``ignore_rule_only_turns`` False, which RulePolicy uses); the other forms, used by
@@ -23,12 +24,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import ActionExecuted, DefinePrevUserUtteredFeaturization, EntitiesAdded, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 _INSTALLED = "_conserje_incremental_states"
 _KEPT = "_conserje_replay"
 RASA_PAST_STATES = DialogueStateTracker.past_states  # Rasa's own (the other forms, and the tests)
+# Events that change an earlier event in place (the latest user message's featurization, its entities): states
+# taken before them are stale, and Rasa's replay would see the changed message everywhere.
+EDITS_EARLIER = (DefinePrevUserUtteredFeaturization, EntitiesAdded)
 
 
 @dataclass
@@ -52,6 +56,7 @@ def _replay(tracker: DialogueStateTracker, domain: Domain, omit_unset_slots: boo
         or kept.omit_unset_slots != omit_unset_slots
         or len(kept.events) > len(applied)
         or any(old is not new for old, new in zip(kept.events, applied, strict=False))
+        or any(isinstance(event, EDITS_EARLIER) for event in applied[len(kept.events) :])
     ):
         kept = _Replay(domain, omit_unset_slots, tracker.init_copy())
         tracker.__dict__[_KEPT] = kept

@@ -11,7 +11,13 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH, RulePolicy
 from rasa.engine.runner.dask import DaskGraphRunner
-from rasa.shared.core.events import ActionExecuted, Restarted, UserUtteranceReverted
+from rasa.shared.core.events import (
+    ActionExecuted,
+    DefinePrevUserUtteredFeaturization,
+    EntitiesAdded,
+    Restarted,
+    UserUtteranceReverted,
+)
 from rasa.shared.core.generator import TrackerWithCachedStates, TrainingDataGenerator
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
@@ -121,8 +127,10 @@ def test_dialogue_states_are_rasa_s_after_every_event(agent: Agent, trackers: li
             replay = tracker.__dict__["_conserje_replay"]
             replays[id(replay)] = replay
             compared += 1
-        # History rewritten: the guest's last message taken back, then a restart.
-        for event in (UserUtteranceReverted(), Restarted(), ActionExecuted("action_listen")):
+        # The latest message edited in place (featurization, entities), then history rewritten: the guest's last
+        # message taken back, then a restart.
+        edits = [DefinePrevUserUtteredFeaturization(True), EntitiesAdded([{"entity": "facility", "value": "pool"}])]
+        for event in (*edits, UserUtteranceReverted(), Restarted(), ActionExecuted("action_listen")):
             tracker.update(event)
             assert tracker.past_states(domain) == dialogue_states.RASA_PAST_STATES(tracker, domain)
         assert tracker.past_states(domain, omit_unset_slots=True) == dialogue_states.RASA_PAST_STATES(
