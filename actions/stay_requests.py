@@ -278,63 +278,48 @@ async def redeem_late_checkout(
     Raises:
         NotEnoughPoints: the balance does not cover the reward (nothing recorded, nothing held).
     """
-    if approval("late_checkout", running.profile) != "staff":
-        return await _paid_with_points(running, reservation, reward, day, until, conversation, now, staff=False)
     # Two conversations redeeming for the same booking at once (web and WhatsApp): one holds the points, the other
     # waits and finds the pending request.
     async with locks.keyed(f"redeem-late-checkout:{reservation.code}"):
-        waiting = await _pending_with_points(running, reservation.code)
-        if waiting is not None:
+        staff = approval("late_checkout", running.profile) == "staff"
+        if staff and (waiting := await _pending_with_points(running, reservation.code)) is not None:
             return waiting
-        return await _paid_with_points(running, reservation, reward, day, until, conversation, now, staff=True)
-
-
-async def _paid_with_points(
-    running: Services,
-    reservation: Reservation,
-    reward: str,
-    day: date,
-    until: str,
-    conversation: tuple[str, str, str],
-    now: datetime,
-    staff: bool,
-) -> StayRequest:
-    rules, utc_now = running.profile.loyalty, now.astimezone(timezone.utc)
-    guest, cost = loyalty.guest_key(reservation), rules.rewards[reward].points
-    if not staff:
-        await loyalty.redeem(running.db, rules, guest, reward, reservation.code, now)
-        await running.pms.set_times(reservation.code, checkout_time=until)
-    conversation_id, channel, language = conversation
-    row = StayRequestRow(
-        kind="late_checkout",
-        reservation_code=reservation.code,
-        day=day,
-        time=until,
-        amount_cents=0,
-        points_paid=cost,
-        currency=reservation.currency,
-        status="offered" if staff else "done",  # offered: not listed for staff until its points are held
-        conversation_id=conversation_id,
-        channel=channel,
-        language=language,
-        created_at=utc_now,
-        expires_at=utc_now,
-        decided_at=None if staff else utc_now,
-    )
-    async with running.db.session() as session:
-        session.add(row)
-        await session.flush()
-        request = _to_request(row)
-    if not staff:
-        return request
-    try:
-        await loyalty.redeem(running.db, rules, guest, reward, f"stay-{request.id}", now)
-    except loyalty.NotEnoughPoints:
-        await _move(running, request.id, ("offered",), "expired", now)
-        raise
-    await _move(running, request.id, ("offered",), "pending", now)
-    logger.info("stay_request_points_held", extra={"request": request.id, "points": cost})
-    return await get(running, request.id) or request
+        rules, utc_now = running.profile.loyalty, now.astimezone(timezone.utc)
+        guest, cost = loyalty.guest_key(reservation), rules.rewards[reward].points
+        if not staff:
+            await loyalty.redeem(running.db, rules, guest, reward, reservation.code, now)
+            await running.pms.set_times(reservation.code, checkout_time=until)
+        conversation_id, channel, language = conversation
+        row = StayRequestRow(
+            kind="late_checkout",
+            reservation_code=reservation.code,
+            day=day,
+            time=until,
+            amount_cents=0,
+            points_paid=cost,
+            currency=reservation.currency,
+            status="offered" if staff else "done",  # offered: not listed for staff until its points are held
+            conversation_id=conversation_id,
+            channel=channel,
+            language=language,
+            created_at=utc_now,
+            expires_at=utc_now,
+            decided_at=None if staff else utc_now,
+        )
+        async with running.db.session() as session:
+            session.add(row)
+            await session.flush()
+            request = _to_request(row)
+        if not staff:
+            return request
+        try:
+            await loyalty.redeem(running.db, rules, guest, reward, f"stay-{request.id}", now)
+        except loyalty.NotEnoughPoints:
+            await _move(running, request.id, ("offered",), "expired", now)
+            raise
+        await _move(running, request.id, ("offered",), "pending", now)
+        logger.info("stay_request_points_held", extra={"request": request.id, "points": cost})
+        return await get(running, request.id) or request
 
 
 async def notify(running: Services, request: StayRequest) -> bool:
